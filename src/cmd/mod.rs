@@ -1,0 +1,22 @@
+//! One file per command. Commands return `anyhow::Result`; `exit_code` maps errors to
+//! the exit codes DESIGN.md fixes (2 for bad usage or config, 1 for the rest).
+
+pub mod check_config;
+pub mod explain;
+pub mod run;
+pub mod scan;
+pub mod status;
+
+/// 2 when the error is bad usage or configuration, else 1.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|e| e.is::<UsageError>()) {
+        2
+    } else {
+        1
+    }
+}
+
+/// Bad input from the user: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
