@@ -27,11 +27,7 @@ pub struct Address {
 impl Address {
     /// The first word of the display name, else the local part, for "Hi Dana,".
     pub fn first_name(&self) -> Option<String> {
-        let name = self
-            .name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())?;
+        let name = self.name.as_deref().map(str::trim).filter(|n| !n.is_empty())?;
         // "Reyes, Dana" is how Outlook directories write names.
         let given = match name.split_once(',') {
             Some((_, given)) if !given.trim().is_empty() => given.trim(),
@@ -196,10 +192,7 @@ pub fn message_ids(value: &str) -> Vec<String> {
         ids = value
             .split_whitespace()
             .filter(|w| w.contains('@'))
-            .map(|w| {
-                w.trim_matches(|c| c == '<' || c == '>' || c == ',')
-                    .to_string()
-            })
+            .map(|w| w.trim_matches(|c| c == '<' || c == '>' || c == ',').to_string())
             .collect();
     }
     ids
