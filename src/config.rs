@@ -1,10 +1,10 @@
 //! Configuration: one TOML file per account plus `NUDGER_<SECTION>__<KEY>` overrides.
 //!
-//! Read in two steps, like ripgrep's low/high args: [`raw`] takes the file and the
-//! environment as written (every key known, every value of the right type), then
-//! [`validate`] turns that into a [`Config`] the rest of the program trusts without
+//! Read in two steps, like ripgrep's low/high args: `raw` takes the file and the
+//! environment as written (every key known, every value of the right type), then the
+//! `Validator` here turns that into a [`Config`] the rest of the program trusts without
 //! re-checking: defaults filled in, rules applied, every error naming the key and where it
-//! was set.
+//! was set. `secret` reads passwords and tokens when a connection needs them.
 
 mod raw;
 mod secret;
@@ -1344,6 +1344,11 @@ wait_days = 3
         );
         let message = error(&format!("host = \"x\"\n{MINIMAL}"), &[]);
         assert!(message.ends_with("did you mean `imap.host`?"), "{message}");
+        let message = error(&MINIMAL.replace("[imap]", "[IMAP]"), &[]);
+        assert_eq!(
+            message,
+            format!("unknown key `IMAP` in {FILE}; did you mean `imap`?")
+        );
         let message = error(&with("[nudge]\nzzzzzz = 1"), &[]);
         assert_eq!(message, format!("unknown key `nudge.zzzzzz` in {FILE}"));
         // Keys of one server section are not accepted in the other.
