@@ -132,7 +132,9 @@ static ASKS_BACK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Advice, even when put as a question ("How about a hard reset?").
 static SUGGESTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^(how\s+about|what\s+about|have\s+you\s+tried|did\s+you\s+try|why\s+not\s+(try|use|just)|try\s+(to|using|running|adding|setting|a|the)|you\s+(could|can|should|might|may\s+want\s+to)|i('d|\s+would)\s+(suggest|recommend|try)|i\s+suggest|i\s+recommend|my\s+(suggestion|advice|recommendation)|the\s+(fix|solution|trick|workaround|answer)\s+(is|was))\b")
+    re(
+        r"(?i)^(how\s+about|what\s+about|have\s+you\s+tried|did\s+you\s+try|why\s+not\s+(try|use|just)|try\s+(to|using|running|adding|setting|a|the)|you\s+(could|can|should|might|may\s+want\s+to)|i('d|\s+would)\s+(suggest|recommend|try)|i\s+suggest|i\s+recommend|my\s+(suggestion|advice|recommendation)|the\s+(fix|solution|trick|workaround|answer)\s+(is|was))\b",
+    )
 });
 
 static BLANKET: LazyLock<Regex> = LazyLock::new(|| {
@@ -205,6 +207,8 @@ struct Wants {
     send: bool,
     /// Asks for advice ("Any hint?", "how can I ...?").
     advice: bool,
+    /// Asks whether anyone has met the same thing ("has anyone seen this error?").
+    experience: bool,
     /// Words naming the alternatives of "A or B?".
     options: Vec<String>,
 }
@@ -230,7 +234,22 @@ static YES_NO_ASK: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b")
+    re(
+        r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b",
+    )
+});
+
+static EXPERIENCE_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(anyone|anybody|someone|somebody|you|people|others)\b.{0,40}\b(had|has|have|seen|experienced|encountered|run\s+into|ran\s+into|come\s+across|faced|noticed|hit)\b",
+    )
+});
+
+/// "I got the same issue before", "we saw this too".
+static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(i|we|i've|we've)\s+(also\s+)?(had|got|have|saw|seen|see|ran|run|hit|experienced|encountered|noticed|faced)\b.{0,30}\b(same|similar|this|that|it|too)\b",
+    )
 });
 
 fn wants(ask: &str) -> Wants {
@@ -253,6 +272,7 @@ fn wants(ask: &str) -> Wants {
                 || lower.starts_with("a ")
                 || lower.contains("pdf")),
         advice: ADVICE_ASK.is_match(&lower),
+        experience: EXPERIENCE_ASK.is_match(&lower),
         options: options(&lower),
     }
 }
@@ -290,17 +310,38 @@ struct Unit {
 /// What an ask needs from an answer: its topic words and the kind of answer it wants.
 struct Need {
     stems: Vec<String>,
+    /// The summed weight of `stems`, to tell a passing word from a shared topic.
+    weight: f32,
     wants: Wants,
 }
 
 impl Need {
     fn of(ask: &Ask) -> Need {
-        // "Lauren — could you send ..." is about the price sheet, not about Lauren.
-        let core = super::asks::core_text(&ask.text);
+        // "Lauren — could you send ..." is about the price sheet, not about Lauren, and
+        // "I need help from git experts: what is happening?" asks what is happening.
+        let core = super::asks::question_clause(&super::asks::core_text(&ask.text)).to_string();
+        let stems = content_stems(&core);
+        let weight = stems.iter().map(|s| stem_weight(s)).sum();
         Need {
-            stems: content_stems(&core),
+            stems,
+            weight,
             wants: wants(&core),
         }
+    }
+
+    /// True when `lexical` shared weight is more than a word in passing.
+    fn covered(&self, lexical: f32, enough: f32) -> bool {
+        lexical >= enough || (self.weight > 0.0 && lexical / self.weight >= 0.25)
+    }
+}
+
+fn stem_weight(stem: &str) -> f32 {
+    if stem.chars().any(|c| c.is_ascii_digit()) {
+        1.5
+    } else if stem.len() >= 6 {
+        1.2
+    } else {
+        1.0
     }
 }
 
@@ -332,16 +373,17 @@ pub fn judge(
                 continue;
             };
             let units = units_of(block_text);
-            let best = units
-                .iter()
-                .map(|u| score(&needs[i], u, has_attachment))
-                .fold(0.0f32, f32::max);
             // Text right under a question put to the replier answers it; a third party's
-            // text there must speak to it.
+            // text there must speak to it, and so must text under several asks at once.
             let relevant = if *shared {
-                best >= 0.8
+                units
+                    .iter()
+                    .any(|u| score(&needs[i], u, has_attachment) >= 0.8)
             } else {
-                !third_party || best > 0.0
+                !third_party
+                    || units
+                        .iter()
+                        .any(|u| speaks_to(&needs[i], u, has_attachment, true))
             };
             if relevant && apply_units(&mut asks[i], &needs[i], &units, reply_date) {
                 decided[i] = true;
@@ -411,7 +453,11 @@ fn set(ask: &mut Ask, status: Status, evidence: &str, until: Option<Date>) {
     }
     ask.status = status;
     ask.evidence = clip(evidence);
-    ask.deferred_until = if status == Status::Deferred { until } else { None };
+    ask.deferred_until = if status == Status::Deferred {
+        until
+    } else {
+        None
+    };
 }
 
 fn clip(text: &str) -> String {
@@ -495,8 +541,18 @@ impl Prose<'_> {
     /// Matches sentences to asks, best pairs first. Returns the sentences used.
     fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) -> HashSet<usize> {
         let units = self.units;
-        let talkative =
-            self.strict || units.iter().filter(|u| u.act != Act::Nothing).count() > SHORT_REPLY_UNITS;
+        let speaking: Vec<usize> = (0..units.len())
+            .filter(|&u| units[u].act != Act::Nothing)
+            .collect();
+        let talkative = self.strict || speaking.len() > SHORT_REPLY_UNITS;
+        // As many sentences as open asks: the n-th sentence likely answers the n-th ask.
+        let open: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
+        let mut in_order: Vec<Option<usize>> = vec![None; units.len()];
+        if !talkative && speaking.len() == open.len() && open.len() > 1 {
+            for (&u, &i) in speaking.iter().zip(&open) {
+                in_order[u] = Some(i);
+            }
+        }
         let mut pairs: Vec<(f32, usize, usize, bool)> = Vec::new(); // score, ask, unit, lexical
         for i in (0..asks.len()).filter(|&i| !decided[i]) {
             for (u, unit) in units.iter().enumerate() {
@@ -504,8 +560,23 @@ impl Prose<'_> {
                     continue;
                 }
                 let lexical = overlap(&needs[i], unit);
-                let s = score(&needs[i], unit, self.has_attachment);
-                let enough = if talkative { lexical >= 1.0 && s >= 1.5 } else { s >= 1.0 };
+                let mut s = score(&needs[i], unit, self.has_attachment);
+                // Short replies tend to answer in the order asked.
+                if in_order.get(u) == Some(&Some(i)) {
+                    s += 0.6;
+                }
+                let enough = if talkative {
+                    lexical >= 1.0 && s >= 1.5 && needs[i].covered(lexical, 2.5)
+                } else {
+                    s >= 1.0 && (s - lexical > 0.0 || needs[i].covered(lexical, 2.0))
+                };
+                if std::env::var_os("NUDGER_DEBUG_JUDGE").is_some() {
+                    eprintln!(
+                        "judge: ask {i} × {:?}: lexical {lexical:.2} score {s:.2} {}",
+                        unit.text,
+                        if enough { "ACCEPT" } else { "" }
+                    );
+                }
                 if enough {
                     pairs.push((s, i, u, lexical > 0.0));
                 }
@@ -550,7 +621,9 @@ impl Prose<'_> {
                 .filter(|(_, topic)| *topic >= 1.0)
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             match (answer, deferral) {
-                (_, Some((u, topic))) if topic > answer_score => defer(&mut asks[i], u, self.reply_date),
+                (_, Some((u, topic))) if topic > answer_score => {
+                    defer(&mut asks[i], u, self.reply_date)
+                }
                 (Some(u), _) => set(&mut asks[i], Status::Answered, &units[u].text, None),
                 (None, Some((u, _))) => defer(&mut asks[i], u, self.reply_date),
                 (None, None) => continue,
@@ -563,7 +636,13 @@ impl Prose<'_> {
     /// What is still open after matching: a lone ask answered by a reply that speaks to
     /// it, a bare "+1" for yes/no asks, and deferrals that name no topic ("I'll get back
     /// to you on the rest").
-    fn leftovers(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool], used: &HashSet<usize>) {
+    fn leftovers(
+        &self,
+        asks: &mut [Ask],
+        needs: &[Need],
+        decided: &mut [bool],
+        used: &HashSet<usize>,
+    ) {
         let units = self.units;
         let answers: Vec<&Unit> = units.iter().filter(|u| u.act == Act::Answer).collect();
         let still: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
@@ -573,7 +652,11 @@ impl Prose<'_> {
                 .iter()
                 .any(|u| overlap(need, u) >= 1.0 || (need.wants.yes_no && yes_no_answer(u)));
             if related {
-                let text = answers.iter().map(|u| u.text.as_str()).collect::<Vec<_>>().join(" ");
+                let text = answers
+                    .iter()
+                    .map(|u| u.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 set(&mut asks[0], Status::Answered, &text, None);
                 decided[0] = true;
                 return;
@@ -597,7 +680,8 @@ impl Prose<'_> {
             }
         }
         let generic = units.iter().find(|u| {
-            u.act == Act::Defer && (REST.is_match(&u.text) || needs.iter().all(|n| overlap(n, u) == 0.0))
+            u.act == Act::Defer
+                && (REST.is_match(&u.text) || needs.iter().all(|n| overlap(n, u) == 0.0))
         });
         if let Some(u) = generic {
             for i in 0..asks.len() {
@@ -610,7 +694,25 @@ impl Prose<'_> {
 }
 
 fn yes_no_answer(u: &Unit) -> bool {
-    YES_NO_START.is_match(bare(&u.text))
+    static ACCEPT: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)\b(works|work\s+for\s+(me|us)|suits\s+(me|us)|is\s+fine|is\s+good|sounds\s+good|is\s+perfect|no\s+problem)\s*[.!]*$",
+        )
+    });
+    let text = bare(&u.text);
+    YES_NO_START.is_match(text) || (text.split_whitespace().count() <= 8 && ACCEPT.is_match(text))
+}
+
+/// The unit speaks to the need: one shared word in passing is not enough; the shape must
+/// fit too, or the words must cover the ask. `strict` for long replies and third parties.
+fn speaks_to(need: &Need, unit: &Unit, has_attachment: bool, strict: bool) -> bool {
+    let lexical = overlap(need, unit);
+    let s = score(need, unit, has_attachment);
+    if strict {
+        lexical >= 1.0 && s >= 1.5 && need.covered(lexical, 2.5)
+    } else {
+        s >= 1.0 && (s - lexical > 0.0 || need.covered(lexical, 2.0))
+    }
 }
 
 /// The sentence without leading punctuation and "[Name@Co]" answer tags.
@@ -628,13 +730,7 @@ fn bare(text: &str) -> &str {
 fn overlap(need: &Need, unit: &Unit) -> f32 {
     let mut total = 0.0;
     for a in &need.stems {
-        let weight = if a.chars().any(|c| c.is_ascii_digit()) {
-            1.5
-        } else if a.len() >= 6 {
-            1.2
-        } else {
-            1.0
-        };
+        let weight = stem_weight(a);
         if unit.stems.iter().any(|s| s == a) {
             total += weight;
         } else if unit.stems.iter().any(|s| near(a, s) || related(a, s)) {
@@ -716,6 +812,9 @@ fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
         shape = shape.max(0.8);
     }
     if wants.advice && SUGGESTION.is_match(bare(text)) {
+        shape = shape.max(1.0);
+    }
+    if wants.experience && EXPERIENCE.is_match(text) {
         shape = shape.max(1.0);
     }
     if wants.send && has_attachment && ATTACHED.is_match(text) {
