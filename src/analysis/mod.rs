@@ -53,6 +53,20 @@ pub struct Analysis {
     pub needs_nudge: bool,
 }
 
+/// The asks in a sent message's own text, all still unanswered.
+pub fn extract_asks(sent: &Message) -> Vec<Ask> {
+    let _ = sent;
+    unimplemented!("analysis engine lands with issue 2")
+}
+
+/// Judges one more reply against the asks, updating their status and evidence. Replies
+/// combine: an ask answered by any reply stays answered. Auto-replies change nothing.
+/// Incremental so the daemon need not keep or refetch earlier replies.
+pub fn judge_reply(asks: &mut [Ask], reply: &Message) {
+    let _ = (asks, reply);
+    unimplemented!("analysis engine lands with issue 2")
+}
+
 /// Judges `sent` against its `replies`, given in the order they arrived.
 pub fn analyze(sent: &Message, replies: &[&Message]) -> Analysis {
     let _ = (sent, replies);
