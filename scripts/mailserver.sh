@@ -69,36 +69,14 @@ cmd_install() {
         echo "mailserver.sh: already installed: $PACKAGES"
         return 0
     fi
-    # The packages' postinst scripts would start system copies of Dovecot and
-    # Postfix from /etc on ports 143/993/25. A policy-rc.d answering 101 makes
-    # invoke-rc.d skip that; whatever policy-rc.d was there is put back after.
-    local guard=/usr/sbin/policy-rc.d backup=""
-    if [ -e "$guard" ]; then
-        backup=$(mktemp)
-        cp -p "$guard" "$backup"
-    fi
-    # shellcheck disable=SC2064 # expand now: the trap must restore these paths
-    trap "restore_guard '$guard' '$backup'" EXIT
-    printf '#!/bin/sh\nexit 101\n' >"$guard"
-    chmod 755 "$guard"
+    # Debian's postfix asks what kind of mail server to set up; "No
+    # configuration" leaves /etc/postfix alone (this script never reads it).
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q
-    apt-get install -y -q --no-install-recommends $PACKAGES
-    restore_guard "$guard" "$backup"
-    trap - EXIT
+    # apt-install.sh keeps the packages from starting system copies of the
+    # servers on ports 143/993/25 while installing.
+    "$(dirname "$0")/apt-install.sh" $PACKAGES
     installed || die "packages still missing after apt-get install"
     echo "mailserver.sh: installed: $PACKAGES"
-}
-
-restore_guard() {
-    local guard=$1 backup=$2
-    if [ -n "$backup" ]; then
-        cp -p "$backup" "$guard"
-        rm -f "$backup"
-    else
-        rm -f "$guard"
-    fi
 }
 
 # ---------------------------------------------------------------- helpers
@@ -696,6 +674,16 @@ cmd_adduser() {
     if [ -s "$dir/env" ]; then
         load_env "$dir"
         write_env "$dir" "$MAILSERVER_BASE_PORT"
+        # Dovecot re-reads the passwd-file at most once a second: wait until
+        # its auth process knows the user, so mail to it is not bounced.
+        local master deadline=$((SECONDS + 3))
+        master=$(read_pid "$dir/run/master.pid")
+        if [ -n "$master" ] && alive "$master"; then
+            until doveadm -c "$dir/dovecot.conf" user "$email" >/dev/null 2>&1; do
+                [ $SECONDS -lt $deadline ] || die "Dovecot does not see $email after 3 s"
+                sleep 0.05
+            done
+        fi
     fi
     echo "mailserver.sh: added $email"
 }

@@ -49,8 +49,7 @@ pub struct MailServer {
     /// trusted as `ca_file` in nudger's config.
     pub ca_file: PathBuf,
     tag: String,
-    // Dropped after `drop` below has stopped the servers.
-    dir: tempfile::TempDir,
+    dir: PathBuf,
     stopped: bool,
 }
 
@@ -82,16 +81,22 @@ impl MailServer {
     pub fn start() -> MailServer {
         preflight();
         // Under /tmp, not $TMPDIR: Unix socket paths inside must stay short.
+        // scripts/test.sh points NUDGER_MS_ROOT at a directory of its own run,
+        // to find stacks a test left behind.
+        let root = std::env::var("NUDGER_MS_ROOT").unwrap_or_else(|_| "/tmp".into());
+        // Kept (not removed on drop) so that a stack that fails to stop can
+        // still be stopped and looked at; removed once stopped.
         let dir = tempfile::Builder::new()
             .prefix("nudger-ms-")
-            .tempdir_in("/tmp")
-            .expect("creating a temporary directory under /tmp");
+            .tempdir_in(&root)
+            .unwrap_or_else(|e| panic!("creating a temporary directory under {root}: {e}"))
+            .keep();
         let mut last_collision = String::new();
         for _ in 0..START_ATTEMPTS {
             let base = free_base_port();
             let out = Command::new(SCRIPT)
                 .arg("start")
-                .arg(dir.path())
+                .arg(&dir)
                 .arg("--base-port")
                 .arg(base.to_string())
                 .output()
@@ -100,26 +105,31 @@ impl MailServer {
                 Some(0) => return MailServer::from_env(dir),
                 // Another stack (or anything) took a port between our check and the bind.
                 Some(3) => last_collision = String::from_utf8_lossy(&out.stderr).into_owned(),
-                _ => panic!(
-                    "the mail stack did not start ({SCRIPT} start {}, {}):\n{}{}",
-                    dir.path().display(),
-                    out.status,
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                ),
+                _ => {
+                    // The script stops what it started when it fails.
+                    let _ = std::fs::remove_dir_all(&dir);
+                    panic!(
+                        "the mail stack did not start ({SCRIPT} start {}, {}):\n{}{}",
+                        dir.display(),
+                        out.status,
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    )
+                }
             }
         }
+        let _ = std::fs::remove_dir_all(&dir);
         panic!(
             "no free ports for a mail stack after {START_ATTEMPTS} tries; last: {last_collision}"
         );
     }
 
-    fn from_env(dir: tempfile::TempDir) -> MailServer {
-        let env = read_env(dir.path());
+    fn from_env(dir: PathBuf) -> MailServer {
+        let env = read_env(&dir);
         let port = |k: &str| -> u16 {
             env.get(k)
                 .and_then(|v| v.parse().ok())
-                .unwrap_or_else(|| panic!("{}/env has no valid {k}", dir.path().display()))
+                .unwrap_or_else(|| panic!("{}/env has no valid {k}", dir.display()))
         };
         MailServer {
             host: "127.0.0.1",
@@ -128,7 +138,7 @@ impl MailServer {
             smtp_port: port("MAILSERVER_SMTP_PORT"),
             submission_port: port("MAILSERVER_SUBMISSION_PORT"),
             smtps_port: port("MAILSERVER_SMTPS_PORT"),
-            ca_file: dir.path().join("cert.pem"),
+            ca_file: dir.join("cert.pem"),
             tag: env.get("MAILSERVER_TAG").cloned().unwrap_or_default(),
             dir,
             stopped: false,
@@ -136,7 +146,7 @@ impl MailServer {
     }
 
     pub fn dir(&self) -> &Path {
-        self.dir.path()
+        &self.dir
     }
 
     /// (email, password) of a user: `user("alice")` or `user("alice@example.test")`.
@@ -395,26 +405,28 @@ impl MailServer {
         found
     }
 
-    /// Stop the stack now and report failure (Drop does the same, quietly).
+    /// Stop the stack now and remove its directory; Err if something would
+    /// not stop (the directory is then kept). Drop does the same.
     pub fn stop(mut self) -> Result<(), String> {
         self.stopped = true;
-        self.run_stop()
+        self.stop_and_remove()
     }
 
-    fn run_stop(&self) -> Result<(), String> {
+    fn stop_and_remove(&self) -> Result<(), String> {
         let out = Command::new(SCRIPT)
             .arg("stop")
             .arg(self.dir())
             .output()
             .map_err(|e| format!("cannot run {SCRIPT}: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{SCRIPT} stop failed: {}",
+        if !out.status.success() {
+            return Err(format!(
+                "{SCRIPT} stop failed (directory kept: {}): {}",
+                self.dir().display(),
                 String::from_utf8_lossy(&out.stderr)
-            ))
+            ));
         }
+        std::fs::remove_dir_all(self.dir())
+            .map_err(|e| format!("removing {}: {e}", self.dir().display()))
     }
 
     /// The last lines of the servers' logs, for failure messages.
@@ -483,7 +495,7 @@ impl Drop for MailServer {
             // The test failed: the servers' side of the story helps.
             eprintln!("{}", self.log_tail());
         }
-        if let Err(e) = self.run_stop() {
+        if let Err(e) = self.stop_and_remove() {
             if std::thread::panicking() {
                 eprintln!("{e}");
             } else {
