@@ -32,13 +32,14 @@ leftovers() {
 # Debug build: on 2 cores it builds minutes faster than release, and the
 # tests are I/O-bound against the local servers.
 rc=0
+# Doc tests first, so that the run closes on the main runner's summary.
+if [ $# -eq 0 ]; then
+    cargo test --doc || rc=$?
+fi
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --all-targets --config-file scripts/nextest.toml "$@" || rc=$?
 else
     cargo test --all-targets "$@" || rc=$?
-fi
-if [ $# -eq 0 ]; then
-    cargo test --doc || rc=$?
 fi
 leftovers || {
     echo "test.sh: FAILED: tests left mail servers running (see above)" >&2

@@ -826,7 +826,7 @@ fn is_interleaved(sources: &[Source], blocks: &[Option<(String, bool)>]) -> bool
     let Some(new_after) = new_after else {
         return false;
     };
-    sources[new_after..].iter().any(|s| *s == Source::Sent) || found >= 2
+    sources[new_after..].contains(&Source::Sent) || found >= 2
 }
 
 fn units_of(text: &str) -> Vec<Unit> {
