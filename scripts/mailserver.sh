@@ -54,7 +54,7 @@ need_installed() {
 }
 
 # ---------------------------------------------------------------- install
-PACKAGES="dovecot-imapd dovecot-lmtpd postfix openssl"
+PACKAGES="dovecot-imapd dovecot-lmtpd postfix openssl procps"
 
 installed() {
     local p
@@ -95,13 +95,13 @@ port_taken() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# wait_greeting PORT PREFIX TAG NAME: wait until a fresh connection to PORT
+# wait_greeting PORT PREFIX TAG NAME [PIDFILE]: wait until a fresh connection to PORT
 # greets with a line starting with PREFIX and containing TAG (our instance
 # tag, so another stack's server on a reused port cannot pass for ours). An
 # open port alone is not enough: Dovecot's master holds the socket even while
 # its login process keeps failing (the notes' root-login pitfall).
 wait_greeting() {
-    local port=$1 prefix=$2 tag=$3 name=$4 line deadline
+    local port=$1 prefix=$2 tag=$3 name=$4 pidfile=${5:-} line deadline pid
     deadline=$((SECONDS + READY_TIMEOUT))
     while :; do
         line=""
@@ -113,6 +113,12 @@ wait_greeting() {
         line=${line%$'\r'}
         if [[ "$line" == "$prefix"* && "$line" == *"$tag"* ]]; then
             return 0
+        fi
+        # A master that died (e.g. could not bind) will not answer: stop waiting.
+        pid=$(read_pid "$pidfile")
+        if [ -n "$pid" ] && ! alive "$pid"; then
+            echo "mailserver.sh: $name exited while starting" >&2
+            return 1
         fi
         if [ $SECONDS -ge $deadline ]; then
             echo "mailserver.sh: $name on port $port not ready after ${READY_TIMEOUT}s (last greeting: '${line}')" >&2
@@ -165,7 +171,7 @@ kill_and_wait() {
 
 read_pid() {
     local f=$1
-    if [ -s "$f" ]; then tr -dc '0-9' <"$f"; fi
+    if [ -n "$f" ] && [ -s "$f" ]; then tr -dc '0-9' <"$f"; fi
 }
 
 abspath() {
@@ -453,8 +459,8 @@ start_dovecot() {
         log_tail "$dir/log/dovecot-start.log" "$dir/log/dovecot.log"
         return 1
     fi
-    if ! wait_greeting "$IMAP_PORT" "* OK" "$tag" "Dovecot IMAP" ||
-        ! wait_greeting "$LMTP_PORT" "220 " "" "Dovecot LMTP"; then
+    if ! wait_greeting "$IMAP_PORT" "* OK" "$tag" "Dovecot IMAP" "$dir/run/master.pid" ||
+        ! wait_greeting "$LMTP_PORT" "220 " "" "Dovecot LMTP" "$dir/run/master.pid"; then
         log_tail "$dir/log/dovecot.log"
         return 1
     fi
@@ -463,14 +469,15 @@ start_dovecot() {
 start_postfix() {
     local dir=$1 tag=$2
     : >>"$dir/log/postfix.log"
-    # postfix(1) reports its own errors only to syslog and the tty; script(1)
-    # gives it a tty so that the reason reaches the log.
-    if ! script -qec "postfix -c '$dir/postfix' start" /dev/null >"$dir/log/postfix-start.log" 2>&1; then
+    if ! postfix -c "$dir/postfix" start >"$dir/log/postfix-start.log" 2>&1; then
+        # postfix(1) reports some errors (e.g. about maillog_file itself) only
+        # to syslog and the tty; script(1) lends it a tty, where there are ptys.
+        script -qec "postfix -c '$dir/postfix' check" /dev/null >>"$dir/log/postfix-start.log" 2>&1 || true
         log_tail "$dir/log/postfix-start.log" "$dir/log/postfix.log"
         return 1
     fi
-    if ! wait_greeting "$SMTP_PORT" "220 " "$tag" "Postfix SMTP" ||
-        ! wait_greeting "$SUBMISSION_PORT" "220 " "$tag" "Postfix submission"; then
+    if ! wait_greeting "$SMTP_PORT" "220 " "$tag" "Postfix SMTP" "$dir/spool/pid/master.pid" ||
+        ! wait_greeting "$SUBMISSION_PORT" "220 " "$tag" "Postfix submission" "$dir/spool/pid/master.pid"; then
         log_tail "$dir/log/postfix-start.log" "$dir/log/postfix.log"
         return 1
     fi
@@ -540,13 +547,14 @@ cmd_start() {
     write_postfix_conf "$dir" "$tag"
     postmap -c "$dir/postfix" "hash:$dir/postfix/vmailbox"
 
+    # Only this start's log lines tell whether a port was taken meanwhile.
+    local log_from
+    log_from="$(log_size "$dir/log/dovecot.log") $(log_size "$dir/log/postfix.log")"
     if ! start_dovecot "$dir" "$tag"; then
-        stop_all "$dir" "$tag" >/dev/null 2>&1 || true
-        die "Dovecot did not start (config $dir/dovecot.conf)"
+        start_failed "$dir" "$tag" "$log_from" "Dovecot did not start (config $dir/dovecot.conf)"
     fi
     if ! start_postfix "$dir" "$tag"; then
-        stop_all "$dir" "$tag" >/dev/null 2>&1 || true
-        die "Postfix did not start (config $dir/postfix/main.cf)"
+        start_failed "$dir" "$tag" "$log_from" "Postfix did not start (config $dir/postfix/main.cf)"
     fi
     write_env "$dir" "$base"
     local ms
@@ -575,6 +583,27 @@ stack_pids() {
         fi
     done < <(ps -eo pid=,user=,stat=,args=)
     echo "${out# }"
+}
+
+log_size() {
+    if [ -e "$1" ]; then wc -c <"$1"; else echo 0; fi
+}
+
+# start_failed DIR TAG "DOVECOT_LOG_SIZE POSTFIX_LOG_SIZE" MESSAGE: stop what
+# did start; exit 3 if a server could not bind its port (another process took
+# it after our check), else fail with MESSAGE.
+start_failed() {
+    local dir=$1 tag=$2 dc_from pf_from
+    read -r dc_from pf_from <<<"$3"
+    stop_all "$dir" "$tag" >/dev/null 2>&1 || true
+    if grep -qs "Address already in use" "$dir/log/dovecot-start.log" ||
+        { tail -c "+$((dc_from + 1))" "$dir/log/dovecot.log" 2>/dev/null &&
+            tail -c "+$((pf_from + 1))" "$dir/log/postfix.log" 2>/dev/null; } |
+        grep -q "Address already in use"; then
+        echo "mailserver.sh: a port of base port $IMAP_PORT was taken while starting" >&2
+        exit 3
+    fi
+    die "$4"
 }
 
 # stop_dovecot DIR TAG MODE. MODE fast: SIGTERM to the master and all its

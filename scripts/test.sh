@@ -2,13 +2,14 @@
 # nudger's whole test suite: unit tests, integration tests against a real local
 # Dovecot + Postfix (tests/common starts one per test, as root), doc tests.
 #   scripts/test.sh [extra arguments for the test runner, e.g. a test name filter]
-# Needs the mail servers: scripts/mailserver.sh install (as root).
+# Installs the mail servers first if they are missing (scripts/mailserver.sh
+# install: apt, as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v dovecot >/dev/null || ! command -v postfix >/dev/null; then
-    echo "test.sh: Dovecot/Postfix are not installed; run: scripts/mailserver.sh install (as root)" >&2
-    exit 1
+    echo "test.sh: Dovecot/Postfix missing; installing them (scripts/mailserver.sh install)"
+    scripts/mailserver.sh install
 fi
 
 # Each test's mail stack lives in a directory under this run's root, so that
