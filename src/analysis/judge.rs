@@ -100,7 +100,7 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
       | please\s+see\s+(my\s+)?(answers|responses|comments|below|inline).* | (my\s+)?(answers|responses|comments)\s+(are\s+)?(below|inline).*
       | good\s+(question|point|catch).* | interesting.* | (i\s+)?like\s+(that|this|the)\s+(idea|solution|approach|plan).*
       | (i'll|i\s+will|we'll|we\s+will)\s+(take|use|consider|keep)\s+(your|the|these|those)\s+(suggestions?|advice|ideas?|points?|feedback).*
-      | thanks?\s+for\s+.*
+      | thanks?\s+for\s+.* | (i\s+)?(can't|cannot|can\s+not)\s+thank\s+.*
     )[.!]*$")
 });
 
@@ -130,6 +130,11 @@ static ASKS_BACK: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Advice, even when put as a question ("How about a hard reset?").
+static SUGGESTION: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^(how\s+about|what\s+about|have\s+you\s+tried|did\s+you\s+try|why\s+not\s+(try|use|just)|try\s+(to|using|running|adding|setting|a|the)|you\s+(could|can|should|might|may\s+want\s+to)|i('d|\s+would)\s+(suggest|recommend|try)|i\s+suggest|i\s+recommend|my\s+(suggestion|advice|recommendation)|the\s+(fix|solution|trick|workaround|answer)\s+(is|was))\b")
+});
+
 static BLANKET: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)
         \b(yes|ok|okay|approved|agreed|confirmed|fine|sure|go\s+ahead)\s+(to|on|for)\s+(all|everything|each|both|every\s+one)\b
@@ -149,7 +154,7 @@ static REST: LazyLock<Regex> = LazyLock::new(|| {
 
 static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|right|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|we\s+can|we\s+can't|i\s+can|i\s+can't|we\s+do|we\s+don't|i\s+do|i\s+don't|it\s+is|it's|it\s+isn't|it's\s+not|they\s+are|they\s+aren't|that's\s+(right|correct|fine)|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
+        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|right|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
     )
 });
 
@@ -198,6 +203,8 @@ struct Wants {
     place: bool,
     yes_no: bool,
     send: bool,
+    /// Asks for advice ("Any hint?", "how can I ...?").
+    advice: bool,
     /// Words naming the alternatives of "A or B?".
     options: Vec<String>,
 }
@@ -222,6 +229,10 @@ static YES_NO_ASK: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b")
+});
+
 fn wants(ask: &str) -> Wants {
     let lower = ask.to_lowercase();
     Wants {
@@ -241,6 +252,7 @@ fn wants(ask: &str) -> Wants {
                 || lower.contains("export")
                 || lower.starts_with("a ")
                 || lower.contains("pdf")),
+        advice: ADVICE_ASK.is_match(&lower),
         options: options(&lower),
     }
 }
@@ -327,11 +339,11 @@ pub fn judge(
             // Text right under a question put to the replier answers it; a third party's
             // text there must speak to it.
             let relevant = if *shared {
-                best >= 1.0
+                best >= 0.8
             } else {
                 !third_party || best > 0.0
             };
-            if relevant && apply_units(&mut asks[i], &units, reply_date) {
+            if relevant && apply_units(&mut asks[i], &needs[i], &units, reply_date) {
                 decided[i] = true;
             }
         }
@@ -358,7 +370,19 @@ pub fn judge(
 }
 
 /// Sets the ask's status from a block of text written for it. True if it said anything.
-fn apply_units(ask: &mut Ask, units: &[Unit], reply_date: Option<Date>) -> bool {
+/// A deferral wins over answers that do not speak to the ask ("I may have to tweak the
+/// lib. It will be Tuesday before I turn on my Mac").
+fn apply_units(ask: &mut Ask, need: &Need, units: &[Unit], reply_date: Option<Date>) -> bool {
+    let deferral = units.iter().find(|u| u.act == Act::Defer);
+    let relevant = units
+        .iter()
+        .any(|u| u.act == Act::Answer && score(need, u, false) > 0.0);
+    if let Some(u) = deferral
+        && !relevant
+    {
+        defer(ask, u, reply_date);
+        return true;
+    }
     if units.iter().any(|u| u.act == Act::Answer) {
         let evidence = units
             .iter()
@@ -367,10 +391,6 @@ fn apply_units(ask: &mut Ask, units: &[Unit], reply_date: Option<Date>) -> bool 
             .collect::<Vec<_>>()
             .join(" ");
         set(ask, Status::Answered, &evidence, None);
-        return true;
-    }
-    if let Some(u) = units.iter().find(|u| u.act == Act::Defer) {
-        defer(ask, u, reply_date);
         return true;
     }
     false
@@ -424,7 +444,7 @@ impl Prose<'_> {
         if units.is_empty() && !self.has_attachment {
             return;
         }
-        self.numbered(asks, decided);
+        self.numbered(asks, needs, decided);
         if self.blanket(asks, decided) {
             return;
         }
@@ -433,7 +453,7 @@ impl Prose<'_> {
     }
 
     /// "2) 64 annual, 210 monthly." answers the second ask (or the ask numbered 2).
-    fn numbered(&self, asks: &mut [Ask], decided: &mut [bool]) {
+    fn numbered(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
         let numbered: Vec<&Unit> = self.units.iter().filter(|u| u.number.is_some()).collect();
         if numbered.len() < 2 {
             return;
@@ -448,7 +468,7 @@ impl Prose<'_> {
                 .filter(|u| u.number == Some(n))
                 .map(|u| (*u).clone())
                 .collect();
-            if !mine.is_empty() && apply_units(ask, &mine, self.reply_date) {
+            if !mine.is_empty() && apply_units(ask, &needs[ordinal], &mine, self.reply_date) {
                 decided[ordinal] = true;
             }
         }
@@ -695,6 +715,9 @@ fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
     if wants.yes_no && yes_no_answer(unit) {
         shape = shape.max(0.8);
     }
+    if wants.advice && SUGGESTION.is_match(bare(text)) {
+        shape = shape.max(1.0);
+    }
     if wants.send && has_attachment && ATTACHED.is_match(text) {
         shape = shape.max(1.5);
     }
@@ -884,6 +907,9 @@ fn units_of_lines(lines: &[(usize, &str)]) -> Vec<Unit> {
 fn act(sentence: &str) -> Act {
     let text = sentence.trim();
     let bare = bare(text);
+    if SUGGESTION.is_match(bare) {
+        return Act::Answer;
+    }
     if text.ends_with('?') || ASKS_BACK.is_match(bare) {
         return Act::Nothing;
     }

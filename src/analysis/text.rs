@@ -245,7 +245,7 @@ fn split_prose(lines: &[(usize, &str)], para: usize, out: &mut Vec<Sentence>) {
         let next_starts_upper = lines
             .get(n + 1)
             .and_then(|(_, l)| l.trim_start().chars().next())
-            .is_some_and(|c| c.is_uppercase());
+            .is_some_and(|c| c.is_uppercase() || c == '@');
         let hand_broken = line.len() + 15 < widest || widest < 50;
         let ends_sentence = line.ends_with(['.', '?', '!', ':', ';']);
         // A question that ends its line by hand ends there, whatever case follows.
