@@ -101,7 +101,9 @@ static LIST_INTRO: LazyLock<Regex> = LazyLock::new(|| {
 
 /// An intro that says what follows is asked: "A few questions:", "I need a few things".
 static ASKING_INTRO: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(questions?|requests?|asks|follow-?ups|need|needs|would\s+like|'d\s+like|from\s+you|please|could\s+you|can\s+you)\b")
+    re(
+        r"(?i)\b(questions?|requests?|asks|follow-?ups|need|needs|would\s+like|'d\s+like|from\s+you|please|could\s+you|can\s+you)\b",
+    )
 });
 
 static INTERROGATIVE_WH: LazyLock<Regex> =
@@ -144,7 +146,9 @@ pub fn find(zoned: &Zoned<'_>) -> Vec<Found> {
 
     for (i, s) in all.iter().enumerate() {
         let core = core_text(&s.text);
-        if s.introduces_list && (is_question(&core) || is_request(&core) || ASKING_INTRO.is_match(&core)) {
+        if s.introduces_list
+            && (is_question(&core) || is_request(&core) || ASKING_INTRO.is_match(&core))
+        {
             request_list = next_list(&all, i);
             if LIST_INTRO.is_match(&s.text) {
                 continue;
@@ -205,7 +209,10 @@ fn is_question(core: &str) -> bool {
     static ASIDE: LazyLock<Regex> = LazyLock::new(|| re(r"\(([^()]*)\?\s*\)"));
     let mut text = core.to_string();
     for caps in ASIDE.captures_iter(core) {
-        let words = caps[1].split_whitespace().filter(|w| w.chars().any(char::is_alphabetic)).count();
+        let words = caps[1]
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphabetic))
+            .count();
         if words < 2 {
             text = text.replace(&caps[0], "");
         }
@@ -215,7 +222,9 @@ fn is_question(core: &str) -> bool {
 
 /// '"maven-src.git"?' after a question: another alternative, not a new ask.
 fn is_bare_alternative(core: &str) -> bool {
-    core.ends_with('?') && core.split_whitespace().count() <= 3 && !YOU.is_match(core)
+    core.ends_with('?')
+        && core.split_whitespace().count() <= 3
+        && !YOU.is_match(core)
         && !INTERROGATIVE_WH.is_match(core)
 }
 
@@ -250,7 +259,9 @@ fn is_self_answered(all: &[Sentence], i: usize, core: &str) -> bool {
 /// not statements ("demos are all in master now", "no changes for now").
 fn is_noun_phrase_item(core: &str) -> bool {
     static STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?i)^(no|none|nothing|done)\b|\b(is|are|was|were|has|have|had|will|won't|did|does|don't|doesn't|didn't|isn't|aren't|wasn't)\b")
+        re(
+            r"(?i)^(no|none|nothing|done)\b|\b(is|are|was|were|has|have|had|will|won't|did|does|don't|doesn't|didn't|isn't|aren't|wasn't)\b",
+        )
     });
     let words = core.split_whitespace().count();
     (1..=25).contains(&words) && !core.ends_with(['!', '.']) && !STATEMENT.is_match(core)
@@ -260,7 +271,7 @@ fn is_noun_phrase_item(core: &str) -> bool {
 fn is_whole_item(all: &[Sentence], i: usize) -> bool {
     let item = all[i].list.map(|l| l.item);
     let same = |j: usize| all.get(j).is_some_and(|s| s.list.map(|l| l.item) == item);
-    !(i > 0 && same(i - 1)) && !same(i + 1)
+    !(same(i + 1) || (i > 0 && same(i - 1)))
 }
 
 #[cfg(test)]

@@ -132,7 +132,9 @@ static ASKS_BACK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Advice, even when put as a question ("How about a hard reset?").
 static SUGGESTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^(how\s+about|what\s+about|have\s+you\s+tried|did\s+you\s+try|why\s+not\s+(try|use|just)|try\s+(to|using|running|adding|setting|a|the)|you\s+(could|can|should|might|may\s+want\s+to)|i('d|\s+would)\s+(suggest|recommend|try)|i\s+suggest|i\s+recommend|my\s+(suggestion|advice|recommendation)|the\s+(fix|solution|trick|workaround|answer)\s+(is|was))\b")
+    re(
+        r"(?i)^(how\s+about|what\s+about|have\s+you\s+tried|did\s+you\s+try|why\s+not\s+(try|use|just)|try\s+(to|using|running|adding|setting|a|the)|you\s+(could|can|should|might|may\s+want\s+to)|i('d|\s+would)\s+(suggest|recommend|try)|i\s+suggest|i\s+recommend|my\s+(suggestion|advice|recommendation)|the\s+(fix|solution|trick|workaround|answer)\s+(is|was))\b",
+    )
 });
 
 static BLANKET: LazyLock<Regex> = LazyLock::new(|| {
@@ -230,7 +232,9 @@ static YES_NO_ASK: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b")
+    re(
+        r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b",
+    )
 });
 
 fn wants(ask: &str) -> Wants {
@@ -411,7 +415,11 @@ fn set(ask: &mut Ask, status: Status, evidence: &str, until: Option<Date>) {
     }
     ask.status = status;
     ask.evidence = clip(evidence);
-    ask.deferred_until = if status == Status::Deferred { until } else { None };
+    ask.deferred_until = if status == Status::Deferred {
+        until
+    } else {
+        None
+    };
 }
 
 fn clip(text: &str) -> String {
@@ -495,8 +503,8 @@ impl Prose<'_> {
     /// Matches sentences to asks, best pairs first. Returns the sentences used.
     fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) -> HashSet<usize> {
         let units = self.units;
-        let talkative =
-            self.strict || units.iter().filter(|u| u.act != Act::Nothing).count() > SHORT_REPLY_UNITS;
+        let talkative = self.strict
+            || units.iter().filter(|u| u.act != Act::Nothing).count() > SHORT_REPLY_UNITS;
         let mut pairs: Vec<(f32, usize, usize, bool)> = Vec::new(); // score, ask, unit, lexical
         for i in (0..asks.len()).filter(|&i| !decided[i]) {
             for (u, unit) in units.iter().enumerate() {
@@ -505,7 +513,11 @@ impl Prose<'_> {
                 }
                 let lexical = overlap(&needs[i], unit);
                 let s = score(&needs[i], unit, self.has_attachment);
-                let enough = if talkative { lexical >= 1.0 && s >= 1.5 } else { s >= 1.0 };
+                let enough = if talkative {
+                    lexical >= 1.0 && s >= 1.5
+                } else {
+                    s >= 1.0
+                };
                 if enough {
                     pairs.push((s, i, u, lexical > 0.0));
                 }
@@ -550,7 +562,9 @@ impl Prose<'_> {
                 .filter(|(_, topic)| *topic >= 1.0)
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             match (answer, deferral) {
-                (_, Some((u, topic))) if topic > answer_score => defer(&mut asks[i], u, self.reply_date),
+                (_, Some((u, topic))) if topic > answer_score => {
+                    defer(&mut asks[i], u, self.reply_date)
+                }
                 (Some(u), _) => set(&mut asks[i], Status::Answered, &units[u].text, None),
                 (None, Some((u, _))) => defer(&mut asks[i], u, self.reply_date),
                 (None, None) => continue,
@@ -563,7 +577,13 @@ impl Prose<'_> {
     /// What is still open after matching: a lone ask answered by a reply that speaks to
     /// it, a bare "+1" for yes/no asks, and deferrals that name no topic ("I'll get back
     /// to you on the rest").
-    fn leftovers(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool], used: &HashSet<usize>) {
+    fn leftovers(
+        &self,
+        asks: &mut [Ask],
+        needs: &[Need],
+        decided: &mut [bool],
+        used: &HashSet<usize>,
+    ) {
         let units = self.units;
         let answers: Vec<&Unit> = units.iter().filter(|u| u.act == Act::Answer).collect();
         let still: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
@@ -573,7 +593,11 @@ impl Prose<'_> {
                 .iter()
                 .any(|u| overlap(need, u) >= 1.0 || (need.wants.yes_no && yes_no_answer(u)));
             if related {
-                let text = answers.iter().map(|u| u.text.as_str()).collect::<Vec<_>>().join(" ");
+                let text = answers
+                    .iter()
+                    .map(|u| u.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 set(&mut asks[0], Status::Answered, &text, None);
                 decided[0] = true;
                 return;
@@ -597,7 +621,8 @@ impl Prose<'_> {
             }
         }
         let generic = units.iter().find(|u| {
-            u.act == Act::Defer && (REST.is_match(&u.text) || needs.iter().all(|n| overlap(n, u) == 0.0))
+            u.act == Act::Defer
+                && (REST.is_match(&u.text) || needs.iter().all(|n| overlap(n, u) == 0.0))
         });
         if let Some(u) = generic {
             for i in 0..asks.len() {

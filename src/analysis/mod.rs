@@ -100,7 +100,11 @@ pub fn track(sent: &Message) -> Tracked {
 /// questions written between quoted lines are put to those authors.
 fn quoted_authors(zoned: &zone::Zoned<'_>, sent: &Message) -> Vec<String> {
     let own_email = sent.from.as_ref().map(|a| a.email.as_str()).unwrap_or("");
-    let own_name = sent.from.as_ref().and_then(|a| a.name.as_deref()).unwrap_or("");
+    let own_name = sent
+        .from
+        .as_ref()
+        .and_then(|a| a.name.as_deref())
+        .unwrap_or("");
     let mut authors: Vec<String> = Vec::new();
     for line in &zoned.lines {
         let text = line.text.trim().to_lowercase();
@@ -123,7 +127,10 @@ fn quoted_authors(zoned: &zone::Zoned<'_>, sent: &Message) -> Vec<String> {
 /// Every word of a display name (of two or more words) appears in `text`.
 fn names_in(name: &str, text: &str) -> bool {
     let name = name.to_lowercase();
-    let parts: Vec<&str> = name.split(|c: char| !c.is_alphanumeric()).filter(|p| p.len() > 1).collect();
+    let parts: Vec<&str> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|p| p.len() > 1)
+        .collect();
     parts.len() >= 2 && parts.iter().all(|p| text.contains(p))
 }
 

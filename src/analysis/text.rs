@@ -43,7 +43,10 @@ pub fn words(text: &str) -> Vec<String> {
     for w in &mut out {
         if w.len() > 2 && w.as_bytes()[0].is_ascii_digit() {
             for suffix in ["st", "nd", "rd", "th"] {
-                if let Some(n) = w.strip_suffix(suffix).filter(|n| n.bytes().all(|b| b.is_ascii_digit())) {
+                if let Some(n) = w
+                    .strip_suffix(suffix)
+                    .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                {
                     *w = n.to_string();
                     break;
                 }
@@ -331,9 +334,28 @@ fn starts_question(rest: &str) -> bool {
     let word = rest.split_whitespace().next().unwrap_or("");
     matches!(
         word.trim_matches(|c: char| !c.is_alphanumeric()),
-        "what" | "how" | "why" | "when" | "where" | "who" | "which" | "is" | "are" | "do"
-            | "does" | "did" | "can" | "could" | "would" | "will" | "should" | "have" | "has"
-            | "any" | "shall" | "may"
+        "what"
+            | "how"
+            | "why"
+            | "when"
+            | "where"
+            | "who"
+            | "which"
+            | "is"
+            | "are"
+            | "do"
+            | "does"
+            | "did"
+            | "can"
+            | "could"
+            | "would"
+            | "will"
+            | "should"
+            | "have"
+            | "has"
+            | "any"
+            | "shall"
+            | "may"
     )
 }
 

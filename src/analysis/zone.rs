@@ -382,7 +382,11 @@ fn mark_signatures(lines: &mut [Line<'_>]) {
 fn mark_block_signature(block: &mut [Line<'_>]) {
     let cut = block.iter().enumerate().position(|(i, l)| {
         let t = l.text.trim_end();
-        t == "--" || t == "-- " || t == "—" || t == "__" || MOBILE_SIGNATURE.is_match(t)
+        t == "--"
+            || t == "-- "
+            || t == "—"
+            || t == "__"
+            || MOBILE_SIGNATURE.is_match(t)
             || is_footer_rule(block, i)
     });
     let end = match cut {
@@ -435,7 +439,11 @@ fn is_footer_rule(block: &[Line<'_>], i: usize) -> bool {
     let t = block[i].text.trim();
     t.len() >= 10
         && RULE_LINE.is_match(t)
-        && block[i + 1..].iter().filter(|l| !l.text.trim().is_empty()).count() <= 6
+        && block[i + 1..]
+            .iter()
+            .filter(|l| !l.text.trim().is_empty())
+            .count()
+            <= 6
 }
 
 /// Short lines of names, titles, companies, phones and addresses.
