@@ -287,7 +287,7 @@ fn is_noun_phrase_item(core: &str) -> bool {
 fn is_whole_item(all: &[Sentence], i: usize) -> bool {
     let item = all[i].list.map(|l| l.item);
     let same = |j: usize| all.get(j).is_some_and(|s| s.list.map(|l| l.item) == item);
-    !(i > 0 && same(i - 1)) && !same(i + 1)
+    !(same(i + 1) || (i > 0 && same(i - 1)))
 }
 
 #[cfg(test)]
