@@ -367,9 +367,9 @@ pub fn judge(
     //    the prose step.
     let blocks = inline_blocks(zoned, &sources, &located);
     let mut decided = vec![false; asks.len()];
-    if is_interleaved(&sources, &blocks) {
+    if is_interleaved(&blocks) {
         for (i, block) in blocks.iter().enumerate() {
-            let Some((block_text, shared)) = block else {
+            let Some((_, block_text, shared)) = block else {
                 continue;
             };
             let units = units_of(block_text);
@@ -646,7 +646,8 @@ impl Prose<'_> {
         let units = self.units;
         let answers: Vec<&Unit> = units.iter().filter(|u| u.act == Act::Answer).collect();
         let still: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
-        if asks.len() == 1 && still.len() == 1 {
+        // A third party must be matched properly; no benefit of the doubt.
+        if asks.len() == 1 && still.len() == 1 && !self.strict {
             let need = &needs[0];
             let related = answers
                 .iter()
@@ -911,26 +912,28 @@ fn locate(ask: &str, zoned: &Zoned<'_>) -> Option<usize> {
     Some(stream[end_pos].1)
 }
 
-/// For each located ask, the new text right under it, and whether other asks were quoted
-/// in the same stretch above that text.
+/// For each located ask, the first new text below it: (first line, text, shared), where
+/// `shared` says other asks were quoted between the ask and that text.
 fn inline_blocks(
     zoned: &Zoned<'_>,
     sources: &[Source],
     located: &[Option<usize>],
-) -> Vec<Option<(String, bool)>> {
+) -> Vec<Option<(usize, String, bool)>> {
     let n = zoned.lines.len();
     located
         .iter()
-        .enumerate()
-        .map(|(k, at)| {
+        .map(|at| {
             let at = (*at)?;
             let mut i = at + 1;
-            while i < n && sources[i] == Source::Blank {
+            let mut shared = false;
+            while i < n && matches!(sources[i], Source::Blank | Source::Sent) {
+                shared |= located.contains(&Some(i));
                 i += 1;
             }
             if i >= n || sources[i] != Source::New || !answerable_kind(zoned.lines[i].kind) {
                 return None;
             }
+            let start = i;
             let mut text = String::new();
             while i < n
                 && matches!(sources[i], Source::New | Source::Blank)
@@ -940,15 +943,7 @@ fn inline_blocks(
                 text.push('\n');
                 i += 1;
             }
-            let shared = located.iter().enumerate().any(|(j, other)| {
-                j != k
-                    && other.is_some_and(|o| {
-                        o < at
-                            && (o..at)
-                                .all(|l| sources[l] != Source::Blank && sources[l] != Source::New)
-                    })
-            });
-            Some((text, shared))
+            Some((start, text, shared))
         })
         .collect()
 }
@@ -958,25 +953,12 @@ fn answerable_kind(kind: Kind) -> bool {
     matches!(kind, Kind::Own | Kind::Quote { depth: 0 })
 }
 
-/// The reply answers between the quoted asks (rather than above or below the quote).
-fn is_interleaved(sources: &[Source], blocks: &[Option<(String, bool)>]) -> bool {
-    let found = blocks.iter().filter(|b| b.is_some()).count();
-    if found == 0 {
-        return false;
-    }
-    // Some quoted sent text comes after some new text that comes after quoted sent text.
-    let first_sent = sources.iter().position(|s| *s == Source::Sent);
-    let Some(first_sent) = first_sent else {
-        return false;
-    };
-    let new_after = sources[first_sent..]
-        .iter()
-        .position(|s| *s == Source::New)
-        .map(|p| p + first_sent);
-    let Some(new_after) = new_after else {
-        return false;
-    };
-    sources[new_after..].contains(&Source::Sent) || found >= 2
+/// The reply answers between the quoted asks, rather than once above or below the quote.
+fn is_interleaved(blocks: &[Option<(usize, String, bool)>]) -> bool {
+    let mut starts: Vec<usize> = blocks.iter().flatten().map(|(start, _, _)| *start).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts.len() >= 2
 }
 
 fn units_of(text: &str) -> Vec<Unit> {

@@ -147,9 +147,10 @@ impl Tracked {
                 }
             }
             let from = reply.from.as_ref();
+            // An unreadable From is not evidence of a third party.
             let third_party = !self.quoted_authors.is_empty()
-                && !self.quoted_authors.iter().any(|line| {
-                    from.is_some_and(|a| {
+                && from.is_some_and(|a| {
+                    !self.quoted_authors.iter().any(|line| {
                         line.contains(&a.email) || names_in(a.name.as_deref().unwrap_or(""), line)
                     })
                 });
