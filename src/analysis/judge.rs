@@ -156,7 +156,7 @@ static REST: LazyLock<Regex> = LazyLock::new(|| {
 
 static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|right|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
+        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
     )
 });
 
@@ -209,6 +209,8 @@ struct Wants {
     advice: bool,
     /// Asks whether anyone has met the same thing ("has anyone seen this error?").
     experience: bool,
+    /// Offers something ("Is there anything I can do to help?", "Should I ...?").
+    offer: bool,
     /// Words naming the alternatives of "A or B?".
     options: Vec<String>,
 }
@@ -229,7 +231,7 @@ static WH_WHERE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\bwhere\b|\b(office|venue|location|place)\b"));
 static YES_NO_ASK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\W*(\w+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any|what\s+about|how\s+about)\b|\b(confirm|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?",
+        r"(?i)^\W*(\w+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any|what\s+about|how\s+about)\b|\b(confirm\w*|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?",
     )
 });
 
@@ -237,6 +239,15 @@ static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b",
     )
+});
+
+static OFFER_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|shall|should|may)\s+i\b|want\s+me\s+to|would\s+you\s+like\s+me\s+to|if\s+(that|this|it)\s+is\s+ok\b.*\bi\s+can)")
+});
+
+/// Takes up an offer or tells what to do: "would be great if you could pick this up".
+static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^((it\s+)?(would|will)\s+be\s+(great|nice|good|useful|helpful|appreciated)|yes\s+please|please\s+(do|go\s+ahead)|go\s+(for\s+it|ahead)|feel\s+free|if\s+you\s+(can|could)|you\s+(could|can|should|may)|sure|that\s+would\s+be)\b")
 });
 
 static EXPERIENCE_ASK: LazyLock<Regex> = LazyLock::new(|| {
@@ -273,6 +284,7 @@ fn wants(ask: &str) -> Wants {
                 || lower.contains("pdf")),
         advice: ADVICE_ASK.is_match(&lower),
         experience: EXPERIENCE_ASK.is_match(&lower),
+        offer: OFFER_ASK.is_match(&lower),
         options: options(&lower),
     }
 }
@@ -494,8 +506,8 @@ impl Prose<'_> {
         if self.blanket(asks, decided) {
             return;
         }
-        let used = self.matched(asks, needs, decided);
-        self.leftovers(asks, needs, decided, &used);
+        self.matched(asks, needs, decided);
+        self.leftovers(asks, needs, decided);
     }
 
     /// "2) 64 annual, 210 monthly." answers the second ask (or the ask numbered 2).
@@ -538,8 +550,8 @@ impl Prose<'_> {
         true
     }
 
-    /// Matches sentences to asks, best pairs first. Returns the sentences used.
-    fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) -> HashSet<usize> {
+    /// Matches sentences to asks, best pairs first. 
+    fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
         let units = self.units;
         let speaking: Vec<usize> = (0..units.len())
             .filter(|&u| units[u].act != Act::Nothing)
@@ -630,7 +642,6 @@ impl Prose<'_> {
             }
             decided[i] = true;
         }
-        used
     }
 
     /// What is still open after matching: a lone ask answered by a reply that speaks to
@@ -641,7 +652,6 @@ impl Prose<'_> {
         asks: &mut [Ask],
         needs: &[Need],
         decided: &mut [bool],
-        used: &HashSet<usize>,
     ) {
         let units = self.units;
         let answers: Vec<&Unit> = units.iter().filter(|u| u.act == Act::Answer).collect();
@@ -663,13 +673,7 @@ impl Prose<'_> {
                 return;
             }
         }
-        let unused = units
-            .iter()
-            .enumerate()
-            .filter(|(n, u)| u.act == Act::Answer && !used.contains(n))
-            .count();
         if let [only] = answers[..]
-            && unused == 1
             && yes_no_answer(only)
             && only.stems.len() <= 2
         {
@@ -810,7 +814,10 @@ fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
         shape = shape.max(1.2);
     }
     if wants.yes_no && yes_no_answer(unit) {
-        shape = shape.max(0.8);
+        shape = shape.max(1.0);
+    }
+    if wants.offer && DIRECTIVE.is_match(bare(text)) {
+        shape = shape.max(1.0);
     }
     if wants.advice && SUGGESTION.is_match(bare(text)) {
         shape = shape.max(1.0);

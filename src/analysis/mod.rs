@@ -92,8 +92,25 @@ pub fn track(sent: &Message) -> Tracked {
     Tracked {
         asks,
         print: SentPrint::of(&sent.body),
-        quoted_authors: quoted_authors(&zoned, sent),
+        quoted_authors: if answers_inline(&zoned) {
+            quoted_authors(&zoned, sent)
+        } else {
+            Vec::new()
+        },
     }
+}
+
+/// The message writes between quoted lines, as when answering someone point by point.
+fn answers_inline(zoned: &zone::Zoned<'_>) -> bool {
+    let first_quote = zoned
+        .lines
+        .iter()
+        .position(|l| matches!(l.kind, zone::Kind::Quote { .. }));
+    first_quote.is_some_and(|q| {
+        zoned.lines[q..]
+            .iter()
+            .any(|l| l.kind.is_own() && !l.text.trim().is_empty())
+    })
 }
 
 /// The attribution lines of the mail the sent message quotes, minus the sender's own:
