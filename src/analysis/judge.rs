@@ -673,9 +673,16 @@ impl Prose<'_> {
                 return;
             }
         }
+        // A reply that is nothing but "+1" or "Sure!" says yes to every yes/no ask; "Yes,
+        // 2,500 is right." says yes to one.
+        let bare_yes = |u: &Unit| {
+            yes_no_answer(u)
+                && u.text.split_whitespace().count() <= 4
+                && !u.text.contains(|c: char| c.is_ascii_digit() && c != '1')
+                && needs.iter().all(|n| overlap(n, u) == 0.0)
+        };
         if let [only] = answers[..]
-            && yes_no_answer(only)
-            && only.stems.len() <= 2
+            && bare_yes(only)
         {
             for &i in &still {
                 if needs[i].wants.yes_no || asks[i].text.split_whitespace().count() <= 3 {
