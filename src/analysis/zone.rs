@@ -75,28 +75,36 @@ impl<'a> Zoned<'a> {
     }
 }
 
-static ATTRIBUTION_END: LazyLock<Regex> = LazyLock::new(|| {
+/// The verbs of "X wrote:" in the languages mail clients write them in.
+static ATTRIBUTION_VERB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(wrote|writes|schrieb|a écrit|a ecrit|escribió|escribio|escreveu|schreef|ha scritto|skrev|napisał|napisal|pisze|написал|написала|napsal|kirjoitti|írta|scrisse|sent)\s*:?\s*$|(写道|寫道|書きました|のメッセージ)\s*[:：]\s*$",
+        r"(?i)\b(wrote|writes|schrieb|schreef|geschreven|a\s+écrit|a\s+ecrit|escribió|escribio|escreveu|ha\s+scritto|skrev|kirjoitti|napisał|napisała|napisal|napsal|napísal|pisze|пише|написал|написала|написав|írta|scrisse|a\s+scris|đã\s+viết|yazdı|kirjutas|rašė|rakstīja|έγραψε|ha\s+escrit|sent)(\s*\(a\))?\b|(写道|寫道|書きました|のメッセージ|작성)",
     )
     .expect("static regex")
 });
 
+/// Words a wrapped attribution may start with ("On", "Am", "Le", a date, ...).
 static ATTRIBUTION_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^\s*(on|am|le|el|em|op|il|den|dne|w dniu|в|на|på|tanggal|el día|ke|kl\.|\d|日期)\b",
+        r"(?i)^\s*(on|am|le|el|em|op|il|den|dne|w\s+dniu|в|на|på|tanggal|el\s+día|ke|kl\.|vào|\d|日期|在)",
     )
     .expect("static regex")
 });
 
+/// Something a date or an address in an attribution has.
+static DATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"@|\d{1,2}:\d{2}|\b(19|20)\d\d\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}").expect("static regex")
+});
+
+/// "2011/4/7 Nathan <support@example.com>" (Gmail in some locales, no verb at all).
 static DATE_EMAIL_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.{0,60}<?[^\s@<>]+@[^\s@<>]+>?\s*:\s*$")
+    Regex::new(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b.{0,80}(<[^\s@<>]+@[^\s@<>]+>|\S+@\S+)\s*:?\s*$")
         .expect("static regex")
 });
 
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^\s*[-=_*\s]*(original message|ursprüngliche nachricht|originalnachricht|message d'origine|mensaje original|mail original|messaggio originale|oorspronkelijk bericht|opprinnelig melding|ursprungligt meddelande|alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|reply message|original email)\s*[-=_*\s]*$",
+        r"(?i)^\s*-{3,}\s*\p{L}[\p{L}' ]{2,40}\s*-{3,}\s*$|^\s*[-=_*\s]*(original message|ursprüngliche nachricht|originalnachricht|message d'origine|mensaje original|mail original|messaggio originale|oorspronkelijk bericht|opprinnelig melding|ursprungligt meddelande|alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|reply message|original email)\s*[-=_*\s]*$",
     )
     .expect("static regex")
 });
@@ -118,6 +126,10 @@ static HEADER_OTHER: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|enviada|data|verzonden|skickat|sendt|wysłano|отправлено|päivämäärä|to|an|à|para|a|aan|till|til|do|кому|cc|subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|тема|assunto|aihe|sujet)\s*\*?\s*:",
     )
     .expect("static regex")
+});
+
+static HEADER_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\*?(date|sent|datum|gesendet|envoyé|enviado)\s*\*?\s*:\s*\S.*\d").expect("static regex")
 });
 
 static RULE_LINE: LazyLock<Regex> =
@@ -148,6 +160,9 @@ static MOBILE_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+
+static DASH_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*-\s?\p{L}[\p{L}.]{0,20}\s*$").expect("static regex"));
 
 static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -206,6 +221,17 @@ pub fn zone(body: &str) -> Zoned<'_> {
             i += 1;
             continue;
         }
+        if let Some(end) = glued_attribution(line) {
+            lines.push(Line {
+                text: &line[..end],
+                kind: Kind::Own,
+            });
+            i += 1;
+            if raw[i..].iter().find(|l| !l.trim().is_empty()).is_some_and(|l| quote_depth(l).0 == 0) {
+                rest_kind = Some(Kind::Quote { depth: 0 });
+            }
+            continue;
+        }
         if let Some(span) = attribution_span(&raw, i) {
             for l in &raw[i..i + span] {
                 lines.push(Line {
@@ -239,11 +265,12 @@ pub fn zone(body: &str) -> Zoned<'_> {
 fn quote_depth(line: &str) -> (usize, &str) {
     let mut depth = 0;
     let mut rest = line.trim_start();
-    // Initials quoting: "HJL> text".
-    if let Some(pos) = rest.find("> ")
+    // Initials quoting: "HJL> text", "C>".
+    if let Some(pos) = rest.find('>')
         && pos > 0
         && pos <= 4
         && rest[..pos].chars().all(|c| c.is_ascii_uppercase())
+        && rest[pos + 1..].chars().next().is_none_or(|c| c == ' ')
     {
         depth = 1;
         rest = &rest[pos + 1..];
@@ -261,14 +288,20 @@ pub fn is_attribution(line: &str) -> bool {
 }
 
 /// An attribution line, possibly wrapped over a few lines: returns how many lines it spans.
+///
+/// An attribution ends with a colon (or is wrapped in dashes, "---- Dana wrote ----"),
+/// names a verb like "wrote" or is a date with an address, and carries a date or an
+/// address, so that "I wrote 3 tests:" is not one.
 fn attribution_span(raw: &[&str], i: usize) -> Option<usize> {
     let first = raw[i].trim();
     if first.is_empty() || first.len() > 300 {
         return None;
     }
-    // Only a line that starts like an attribution ("On <date>", "Am <date>", a date) may
-    // wrap onto the next lines; Polymail even puts blank lines inside.
-    let may_wrap = ATTRIBUTION_START.is_match(first) && first.chars().any(|c| c.is_ascii_digit());
+    // Only a line that starts like an attribution ("On <date>", "Am <date>", a date) or
+    // names an address may wrap onto the next lines; Polymail even puts blank lines inside.
+    let may_wrap = (ATTRIBUTION_START.is_match(first) && DATED.is_match(first))
+        || first.contains('@')
+        || first.ends_with('<');
     let mut joined = String::new();
     for (n, line) in raw[i..]
         .iter()
@@ -279,7 +312,7 @@ fn attribution_span(raw: &[&str], i: usize) -> Option<usize> {
         if n > 0 && line.is_empty() {
             continue;
         }
-        if quote_depth(line).0 > 0 {
+        if n > 0 && quote_depth(line).0 > 0 {
             // A wrapped attribution can end on a line that starts with "> wrote:".
             let stripped = line.trim_start_matches('>').trim();
             if !stripped.ends_with(':') {
@@ -293,27 +326,56 @@ fn attribution_span(raw: &[&str], i: usize) -> Option<usize> {
         if joined.len() > 400 {
             return None;
         }
-        let ends = ATTRIBUTION_END.is_match(&joined) && joined.trim_end().ends_with([':', '：'])
-            || (n == 0 && line.ends_with("wrote") && ATTRIBUTION_END.is_match(&joined));
-        let dated = joined.chars().any(|c| c.is_ascii_digit());
-        let no_sentence_inside = !joined.trim_end_matches([':', ' ']).contains(['?', '!'])
-            && !joined.contains(". ")
-            || joined.contains('@');
-        if ends
-            && no_sentence_inside
-            && (ATTRIBUTION_START.is_match(&joined) || (n == 0 && !dated && joined.len() < 120))
-            && !joined.to_lowercase().starts_with("sent:")
-        {
+        if reads_as_attribution(&joined) {
             return Some(n + 1);
         }
-        if DATE_EMAIL_ATTRIBUTION.is_match(&joined) {
-            return Some(n + 1);
-        }
-        if n == 0 && line.ends_with(['.', '?', '!']) {
+        if line.ends_with(['.', '?', '!']) && !line.contains('@') {
             return None;
         }
     }
     None
+}
+
+fn reads_as_attribution(text: &str) -> bool {
+    let dashed = text.starts_with("--") || text.ends_with("--");
+    let core = text.trim_matches(|c: char| c == '-' || c == '_' || c == '*' || c.is_whitespace());
+    let closes = core.ends_with([':', '：']) || dashed;
+    if DATE_EMAIL_ATTRIBUTION.is_match(core) {
+        return true;
+    }
+    if !closes || core.contains("? ") || core.contains("! ") {
+        return false;
+    }
+    let verb = ATTRIBUTION_VERB.find_iter(core).last();
+    // The verb sits near the end: "X wrote:", or "X schrieb am <date>:".
+    let verb_at_end = verb.is_some_and(|m| core.len() - m.end() <= 45);
+    if !verb_at_end {
+        return false;
+    }
+    if DATED.is_match(core) || ATTRIBUTION_START.is_match(core) {
+        return true;
+    }
+    // Undated: only "Dana Reyes wrote:", a short name right before the verb.
+    let before = verb.map_or("", |m| &core[..m.start()]);
+    let after = verb.map_or("", |m| &core[m.end()..]);
+    let names = before.split_whitespace().count();
+    after.trim() == ":"
+        && (1..=4).contains(&names)
+        && before
+            .split_whitespace()
+            .all(|w| w.starts_with(|c: char| c.is_uppercase() || c == '"' || c == '\''))
+}
+
+/// "reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:": some clients glue the
+/// attribution to the end of the reply's last line. Returns where the attribution starts.
+fn glued_attribution(line: &str) -> Option<usize> {
+    static GLUED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\S\s*-*\s*\b(On|Am|Le|El|Op|Em)\s").expect("static regex")
+    });
+    let m = GLUED.find_iter(line).last()?;
+    let at = line[m.start()..].find(|c: char| c.is_uppercase()).map(|p| p + m.start())?;
+    let start = line[..at].trim_end_matches(['-', ' ']).len();
+    (start > 0 && reads_as_attribution(&line[at..])).then_some(start)
 }
 
 /// An Outlook-style header block ("From: ... Sent: ... To: ... Subject: ..."), possibly
@@ -327,15 +389,19 @@ fn is_header_block(raw: &[&str], i: usize) -> bool {
     } else {
         i
     };
-    if !HEADER_FROM.is_match(raw[start]) {
+    // "From: a@b" with a "Date:" under it is enough; without an address, want two more.
+    let first = raw[start];
+    let from = HEADER_FROM.is_match(first);
+    if !from && !HEADER_DATE.is_match(first) {
         return false;
     }
     let others = raw[start + 1..]
         .iter()
         .take(8)
+        .take_while(|l| !l.trim().is_empty() || from)
         .filter(|l| HEADER_OTHER.is_match(l))
         .count();
-    others >= 2
+    others >= 2 || (others == 1 && (first.contains('@') || !from))
 }
 
 /// Gmail on phones loses the `>` of a quote's first line when it rewraps it: a line
@@ -380,15 +446,20 @@ fn mark_signatures(lines: &mut [Line<'_>]) {
 }
 
 fn mark_block_signature(block: &mut [Line<'_>]) {
-    let cut = block.iter().enumerate().position(|(i, l)| {
+    let mut cut = block.iter().enumerate().position(|(i, l)| {
         let t = l.text.trim_end();
-        t == "--"
-            || t == "-- "
-            || t == "—"
-            || t == "__"
+        matches!(t.trim(), "--" | "---" | "—" | "__")
             || MOBILE_SIGNATURE.is_match(t)
             || is_footer_rule(block, i)
     });
+    // "-Lev." or "- roman" closing the message (above any phone signature).
+    let before_cut = &block[..cut.unwrap_or(block.len())];
+    if let Some(last) = before_cut.iter().rposition(|l| !l.text.trim().is_empty())
+        && DASH_NAME.is_match(before_cut[last].text)
+        && before_cut[..last].iter().any(|l| !l.text.trim().is_empty())
+    {
+        cut = Some(last);
+    }
     let end = match cut {
         Some(cut) => {
             for l in &mut block[cut..] {
@@ -404,6 +475,10 @@ fn mark_block_signature(block: &mut [Line<'_>]) {
         .filter(|&i| !own[i].text.trim().is_empty())
         .collect();
     for (k, &i) in nonblank.iter().enumerate().rev().take(10) {
+        if k == 0 {
+            // A sign-off with nothing above it ("Thank you.") is the whole message.
+            break;
+        }
         let text = own[i].text.trim();
         let tail = &nonblank[k + 1..];
         let tail_is_signature =
@@ -425,7 +500,8 @@ fn mark_block_signature(block: &mut [Line<'_>]) {
             .find(|&i| block[i].text.trim().is_empty())
             .map_or(0, |i| i + 1);
         let para = &block[para_start..=last];
-        if para_start > 0 && para.len() <= 3 && para.iter().all(|l| is_name_like(l.text)) {
+        let content_above = block[..para_start].iter().any(|l| !l.text.trim().is_empty());
+        if content_above && para.len() <= 3 && para.iter().all(|l| is_name_like(l.text)) {
             for l in &mut block[para_start..=last] {
                 l.kind = Kind::Signature;
             }
