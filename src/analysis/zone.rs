@@ -60,10 +60,10 @@ impl<'a> Zoned<'a> {
         for line in &self.lines {
             if line.kind.is_own() {
                 let text = line.text.trim_end();
-                if text.trim().is_empty() && out.last().is_none_or(|l| l.is_empty()) {
+                if is_blank(text) && out.last().is_none_or(|l| l.is_empty()) {
                     continue;
                 }
-                out.push(if text.trim().is_empty() { "" } else { text });
+                out.push(if is_blank(text) { "" } else { text });
             } else if out.last().is_some_and(|l| !l.is_empty()) {
                 out.push("");
             }
@@ -242,8 +242,11 @@ pub fn zone(body: &str) -> Zoned<'_> {
             i += span;
             // An attribution followed by unmarked text quotes that text (Yahoo, some
             // mobile clients); followed by `>` lines, own text may come back below them.
+            // At the very top, with nothing written above it, it is a leftover of the
+            // client and the text below is the reply.
             let next = raw[i..].iter().find(|l| !l.trim().is_empty());
-            if next.is_some_and(|l| quote_depth(l).0 == 0) {
+            let wrote_above = lines.iter().any(|l| l.kind.is_own() && !is_blank(l.text));
+            if wrote_above && next.is_some_and(|l| quote_depth(l).0 == 0) {
                 rest_kind = Some(Kind::Quote { depth: 0 });
             }
             continue;
@@ -259,6 +262,11 @@ pub fn zone(body: &str) -> Zoned<'_> {
     mark_disclaimers(&mut lines);
     mark_signatures(&mut lines);
     Zoned { lines }
+}
+
+/// Blank, or only Gmail's invisible tracking mark (U+1427).
+fn is_blank(line: &str) -> bool {
+    line.chars().all(|c| c.is_whitespace() || c == '\u{1427}' || c == '\u{200b}')
 }
 
 /// Counts leading `>` markers ("> > x", ">> x", "HJL> x") and returns the text after them.
