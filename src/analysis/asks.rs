@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::text::{Sentence, sentences};
+use super::text::{re, Sentence, sentences};
 use super::zone::Zoned;
 
 /// An ask as found, before any reply is judged.
@@ -19,9 +19,6 @@ pub struct Found {
     pub number: Option<u32>,
 }
 
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex")
-}
 
 /// Words an ask may open with that do not change what it asks.
 static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
@@ -75,7 +72,7 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
       | ^(is|would)\s+it\s+be\s+possible\b
       | ^any\s+(chance|thoughts|objections|comments|feedback|ideas|update|updates|news|hint|hints|suggestions|advice|word|progress|idea|luck|pointers|opinions?)\b
       | \b(i|we)\s*('d|\s+would|\s+'d)(\s+(also|really|just|still))?\s+(like|love|need|want)\s+(to\s+(know|hear|get|have|see|ask|receive|confirm|check|understand|find\s+out|learn)|your|you\s+to|an?\s+(update|copy|answer|quote|estimate|confirmation|response|reply|list|sample)|some\s+(advice|help|feedback|input|guidance|pointers)|any\s+(advice|help|feedback|input|guidance|pointers))\b
-      | \b(i|we)\s+(also\s+|still\s+|really\s+|just\s+)?(need|require)\s+(you\s+to|your|from\s+you|to\s+(know|get|have|see|receive|confirm|check|understand)|(the|a|an|some|any)\s+[\w\s-]{1,40}\s+from\s+you)\b
+      | \b(i|we)\s+(also\s+|still\s+|really\s+|just\s+)?(need|require)\s+(you\s+to|your|from\s+you|to\s+(know|get|have|see|receive|confirm|check|understand)|(the|a|an|some|any)\s+[\w\s-]+?\s+from\s+you)\b
       | \b(need|needs|needed)\s+from\s+you\b
       | \bwe(\s+also|'d\s+also)?\s+(need|want|'d\s+like|would\s+like)\s+to\s+know\b
       | \b(i|we)\s+(was|were|am|are|'m|'re)\s+(just\s+)?wondering\b
@@ -87,7 +84,7 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
       | \b(take|have)\s+a\s+(look|quick\s+look|glance)\b
       | \bfor\s+(your\s+)?(review|comments|feedback|approval|sign-?off|signature)\b
       | \bif\s+(that|this|it)\s+(is|'s|sounds)\s+(ok|okay|fine|alright|acceptable|good)\b.*\b(i|we)\s+(can|could|will|'ll)\b
-      | \b(i|we)\s+(need|'d\s+need)\s+(a|an|the)\s+[\w\s-]{1,30}\s+(by|before|no\s+later\s+than)\b
+      | \b(i|we)\s+(need|'d\s+need)\s+(a|an|the)\s+[\w\s-]+?\s+(by|before|no\s+later\s+than)\b
       | ^(send|share|confirm|tell|provide|forward|review|sign|return|fill\s+(in|out)|update|call|advise|approve|submit|book|arrange|reserve|resend|clarify|explain)\s+(me|us|the|your|a|an|it|this|that|over|back|all|them)\b
     ")
 });
@@ -121,7 +118,7 @@ static ANSWER_OPENER: LazyLock<Regex> = LazyLock::new(|| {
 
 static GREETING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(hi|hello|hey|dear|good\s+(morning|afternoon|evening)|greetings|hallo|bonjour|hola|ciao|moin|servus)\b[^.?!]{0,40}[,!.:]?$",
+        r"(?i)^(hi|hello|hey|dear|good\s+(morning|afternoon|evening)|greetings|hallo|bonjour|hola|ciao|moin|servus)\b[^.?!]*[,!.:]?$",
     )
 });
 
@@ -249,10 +246,15 @@ fn is_request(core: &str) -> bool {
 }
 
 fn is_excluded(core: &str, text: &str) -> bool {
-    GREETING.is_match(text.trim())
+    is_greeting(text.trim())
         || PLEASANTRY.is_match(core)
         || CONDITIONAL_LET_KNOW.is_match(core)
         || core.split_whitespace().count() == 0
+}
+
+/// "Hi Dana,", "Good morning all!"
+pub fn is_greeting(text: &str) -> bool {
+    text.split_whitespace().count() <= 5 && GREETING.is_match(text)
 }
 
 /// A wh-question to nobody in particular that the writer goes on to answer in the same

@@ -19,14 +19,11 @@ use jiff::civil::{Date, Weekday};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::text::{content_stems, list_marker, sentences, squash, words};
+use super::text::{re, content_stems, list_marker, sentences, squash, words};
 use super::zone::{Kind, Zoned};
 use super::{Ask, Status};
 use crate::message::Message;
 
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex")
-}
 
 /// A compact print of the sent text (hashes of its word triples), enough to tell which
 /// lines of a reply quote it. Kept instead of the body, which the store never holds.
@@ -94,7 +91,6 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
         (many\s+)?thanks?(\s+you)?(\s+(so|very)\s+much)?(\s+(for|again)\b.*)?
       | thx.* | ty | cheers | got\s+it.* | received.* | noted.* | understood.* | will\s+do.*
       | (ok|okay|great|perfect|cool|awesome|excellent|wonderful|lovely|nice)(\s+thanks?.*)?
-      | (hi|hello|hey|dear|good\s+(morning|afternoon|evening))\b.{0,40}
       | (i\s+)?hope\s+.* | (happy|glad)\s+to\s+help.* | (sorry|apologies)\s+for\s+the\s+(delay|late).*
       | answers?\s+(below|inline|in\s+line).* | see\s+(my\s+)?(answers|responses|comments)\s+(below|inline).*
       | please\s+see\s+(my\s+)?(answers|responses|comments|below|inline).* | (my\s+)?(answers|responses|comments)\s+(are\s+)?(below|inline).*
@@ -252,14 +248,14 @@ static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
 
 static EXPERIENCE_ASK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(anyone|anybody|someone|somebody|you|people|others)\b.{0,40}\b(had|has|have|seen|experienced|encountered|run\s+into|ran\s+into|come\s+across|faced|noticed|hit)\b",
+        r"(?i)\b(anyone|anybody|someone|somebody|you|people|others)\b.*?\b(had|has|have|seen|experienced|encountered|run\s+into|ran\s+into|come\s+across|faced|noticed|hit)\b",
     )
 });
 
 /// "I got the same issue before", "we saw this too".
 static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(i|we|i've|we've)\s+(also\s+)?(had|got|have|saw|seen|see|ran|run|hit|experienced|encountered|noticed|faced)\b.{0,30}\b(same|similar|this|that|it|too)\b",
+        r"(?i)\b(i|we|i've|we've)\s+(also\s+)?(had|got|have|saw|seen|see|ran|run|hit|experienced|encountered|noticed|faced)\b.*?\b(same|similar|this|that|it|too)\b",
     )
 });
 
@@ -729,7 +725,7 @@ fn speaks_to(need: &Need, unit: &Unit, has_attachment: bool, strict: bool) -> bo
 
 /// The sentence without leading punctuation and "[Name@Co]" answer tags.
 fn bare(text: &str) -> &str {
-    static TAG: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*\[[^\]]{1,40}\]\s*"));
+    static TAG: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*\[[^\]]+\]\s*"));
     let text = match TAG.find(text) {
         Some(m) => &text[m.end()..],
         None => text,
@@ -1011,7 +1007,11 @@ fn act(sentence: &str) -> Act {
     if DEFER.is_match(bare) {
         return Act::Defer;
     }
-    if ACK.is_match(bare) || bare.is_empty() || text.starts_with('[') && text.ends_with(']') {
+    if ACK.is_match(bare)
+        || super::asks::is_greeting(bare)
+        || bare.is_empty()
+        || text.starts_with('[') && text.ends_with(']')
+    {
         return Act::Nothing;
     }
     Act::Answer

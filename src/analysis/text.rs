@@ -6,6 +6,18 @@ use std::sync::LazyLock;
 use regex::Regex;
 use rust_stemmers::{Algorithm, Stemmer};
 
+/// Compiles a pattern of the analysis. Patterns are written once and compiled on first
+/// use; an ASCII-only pattern gets ASCII word boundaries, which compile far faster than
+/// Unicode ones and mean the same for English keywords.
+pub fn re(pattern: &str) -> Regex {
+    let pattern = if pattern.is_ascii() {
+        std::borrow::Cow::Owned(pattern.replace(r"\b", r"(?-u:\b)"))
+    } else {
+        std::borrow::Cow::Borrowed(pattern)
+    };
+    Regex::new(&pattern).expect("static regex")
+}
+
 /// Lower-cased words with typographic apostrophes folded, digits kept ("2,500" → "2500").
 pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();

@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::text::re;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Text the sender wrote in this message.
@@ -77,71 +79,53 @@ impl<'a> Zoned<'a> {
 
 /// The verbs of "X wrote:" in the languages mail clients write them in.
 static ATTRIBUTION_VERB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(wrote|writes|schrieb|schreef|geschreven|a\s+écrit|a\s+ecrit|escribió|escribio|escreveu|ha\s+scritto|skrev|kirjoitti|napisał|napisała|napisal|napsal|napísal|pisze|пише|написал|написала|написав|írta|scrisse|a\s+scris|đã\s+viết|yazdı|kirjutas|rašė|rakstīja|έγραψε|ha\s+escrit|sent)(\s*\(a\))?\b|(写道|寫道|書きました|のメッセージ|작성)",
-    )
-    .expect("static regex")
+    re(r"(?i)\b(wrote|writes|schrieb|schreef|geschreven|a\s+écrit|a\s+ecrit|escribió|escribio|escreveu|ha\s+scritto|skrev|kirjoitti|napisał|napisała|napisal|napsal|napísal|pisze|пише|написал|написала|написав|írta|scrisse|a\s+scris|đã\s+viết|yazdı|kirjutas|rašė|rakstīja|έγραψε|ha\s+escrit|sent)(\s*\(a\))?\b|(写道|寫道|書きました|のメッセージ|작성)")
 });
 
 /// Words a wrapped attribution may start with ("On", "Am", "Le", a date, ...).
 static ATTRIBUTION_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*(on|am|le|el|em|op|il|den|dne|w\s+dniu|в|на|på|tanggal|el\s+día|ke|kl\.|vào|\d|日期|在)",
-    )
-    .expect("static regex")
+    re(r"(?i)^\s*(on|am|le|el|em|op|il|den|dne|w\s+dniu|в|на|på|tanggal|el\s+día|ke|kl\.|vào|\d|日期|在)")
 });
 
 /// Something a date or an address in an attribution has.
 static DATED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"@|\d{1,2}:\d{2}|\b(19|20)\d\d\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}").expect("static regex")
+    re(r"@|\d{1,2}:\d{2}|\b(19|20)\d\d\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 });
 
 /// "2011/4/7 Nathan <support@example.com>" (Gmail in some locales, no verb at all).
 static DATE_EMAIL_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b.{0,80}(<[^\s@<>]+@[^\s@<>]+>|\S+@\S+)\s*:?\s*$")
-        .expect("static regex")
+    re(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b.*?(<[^\s@<>]+@[^\s@<>]+>|\S+@\S+)\s*:?\s*$")
 });
 
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*-{3,}\s*\p{L}[\p{L}' ]{2,40}\s*-{3,}\s*$|^\s*[-=_*\s]*(original message|ursprüngliche nachricht|originalnachricht|message d'origine|mensaje original|mail original|messaggio originale|oorspronkelijk bericht|opprinnelig melding|ursprungligt meddelande|alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|reply message|original email)\s*[-=_*\s]*$",
-    )
-    .expect("static regex")
+    re(r"(?i)^\s*-{3,}\s*\p{L}[\p{L}' ]+\s*-{3,}\s*$|^\s*[-=_*\s]*(original message|ursprüngliche nachricht|originalnachricht|message d'origine|mensaje original|mail original|messaggio originale|oorspronkelijk bericht|opprinnelig melding|ursprungligt meddelande|alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|reply message|original email)\s*[-=_*\s]*$")
 });
 
 static FORWARD_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*([-=_*\s]*(forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding)[-=_*\s]*|begin forwarded message:?|anfang der weitergeleiteten nachricht:?|début du message réexpédié\s*:?)\s*$",
-    )
-    .expect("static regex")
+    re(r"(?i)^\s*([-=_*\s]*(forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding)[-=_*\s]*|begin forwarded message:?|anfang der weitergeleiteten nachricht:?|début du message réexpédié\s*:?)\s*$")
 });
 
 static HEADER_FROM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*\*?(from|von|de|da|van|från|fra|od|от|lähettäjä|feladó|expéditeur|remitente)\s*\*?\s*:\s*\*?\s*\S")
-        .expect("static regex")
+    re(r"(?i)^\s*\*?(from|von|de|da|van|från|fra|od|от|lähettäjä|feladó|expéditeur|remitente)\s*\*?\s*:\s*\*?\s*\S")
 });
 
 static HEADER_OTHER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|enviada|data|verzonden|skickat|sendt|wysłano|отправлено|päivämäärä|to|an|à|para|a|aan|till|til|do|кому|cc|subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|тема|assunto|aihe|sujet)\s*\*?\s*:",
-    )
-    .expect("static regex")
+    re(r"(?i)^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|enviada|data|verzonden|skickat|sendt|wysłano|отправлено|päivämäärä|to|an|à|para|a|aan|till|til|do|кому|cc|subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|тема|assunto|aihe|sujet)\s*\*?\s*:")
 });
 
 static HEADER_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*\*?(date|sent|datum|gesendet|envoyé|enviado)\s*\*?\s*:\s*\S.*\d").expect("static regex")
+    re(r"(?i)^\s*\*?(date|sent|datum|gesendet|envoyé|enviado)\s*\*?\s*:\s*\S.*\d")
 });
 
 static RULE_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*([-_=*]\s*){5,}$").expect("static regex"));
+    LazyLock::new(|| re(r"^\s*([-_=*]\s*){5,}$"));
 
 static MOBILE_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?ix)^\s*[\(<\[]*\s*(
-            sent\s+(from|via|with|using|by)\b.{0,80}
+    re(r"(?ix)^\s*[\(<\[]*\s*(
+            sent\s+(from|via|with|using|by)\b.*?
           | get\s+outlook\s+for\b.*
           | envoyé\s+(de|depuis)\s+mon\b.*
-          | von\s+meinem\b.{0,60}\bgesendet.*
+          | von\s+meinem\b.*?\bgesendet.*
           | gesendet\s+von\s+meinem\b.*
           | enviado\s+(desde|de)\s+(mi|meu)\b.*
           | inviato\s+da(l)?\s+(mio|iphone|ipad).*
@@ -156,26 +140,18 @@ static MOBILE_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
           | from\s+my\s+(iphone|ipad|android|mobile|phone).*
           | someone\s+from\s+mobile
           | sent\s+from\s+mobile.*
-        )\s*[\)>\]]*\s*$",
-    )
-    .expect("static regex")
+        )\s*[\)>\]]*\s*$")
 });
 
 static DASH_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*-\s?\p{L}[\p{L}.]{0,20}\s*$").expect("static regex"));
+    LazyLock::new(|| re(r"^\s*-\s?\p{L}[\p{L}.]*\s*$"));
 
 static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*(thanks|thank you|many thanks|thanks a lot|thanks again|thx|cheers|best|best wishes|best regards|kind regards|warm regards|warmly|regards|sincerely|yours|yours truly|all the best|take care|talk soon|speak soon|rgds|br|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|lg|mfg|gruß|grüße|cordialement|bien à vous|amitiés|saludos|un saludo|atentamente|cumprimentos|abraços|groeten|met vriendelijke groet|hälsningar|med vänlig hälsning|med venlig hilsen|pozdrawiam|distinti saluti|cordiali saluti|saluti)\b[\s,.!:;-]*(\p{L}+[\s,.!]*){0,3}$",
-    )
-    .expect("static regex")
+    re(r"(?i)^\s*(thanks|thank you|many thanks|thanks a lot|thanks again|thx|cheers|best|best wishes|best regards|kind regards|warm regards|warmly|regards|sincerely|yours|yours truly|all the best|take care|talk soon|speak soon|rgds|br|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|lg|mfg|gruß|grüße|cordialement|bien à vous|amitiés|saludos|un saludo|atentamente|cumprimentos|abraços|groeten|met vriendelijke groet|hälsningar|med vänlig hälsning|med venlig hilsen|pozdrawiam|distinti saluti|cordiali saluti|saluti)\b[\s,.!:;-]*(\p{L}+[\s,.!]*){0,3}$")
 });
 
 static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(intended (solely )?(only )?for the (use of the )?(addressee|recipient|individual|person|named)|if you (are not|have received) (the intended|this (e-?mail|message|communication) in error)|(privileged|confidential)( and|,| or) (confidential|privileged|proprietary)|this (e-?mail|message|communication)( and any (attachments|files)( to it)?)? (is|are|may be|contains?) (strictly )?(confidential|privileged)|please (notify|inform) the sender|disclaimer|unauthori[sz]ed (use|disclosure|review|dissemination)|does not accept (any )?liability|vertraulich|destinataire|confidencial)",
-    )
-    .expect("static regex")
+    re(r"(?i)(intended (solely )?(only )?for the (use of the )?(addressee|recipient|individual|person|named)|if you (are not|have received) (the intended|this (e-?mail|message|communication) in error)|(privileged|confidential)( and|,| or) (confidential|privileged|proprietary)|this (e-?mail|message|communication)( and any (attachments|files)( to it)?)? (is|are|may be|contains?) (strictly )?(confidential|privileged)|please (notify|inform) the sender|disclaimer|unauthori[sz]ed (use|disclosure|review|dissemination)|does not accept (any )?liability|vertraulich|destinataire|confidencial)")
 });
 
 /// Zones `body` into own, quoted, attribution, forwarded, signature and disclaimer lines.
@@ -378,7 +354,7 @@ fn reads_as_attribution(text: &str) -> bool {
 /// attribution to the end of the reply's last line. Returns where the attribution starts.
 fn glued_attribution(line: &str) -> Option<usize> {
     static GLUED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\S\s*-*\s*\b(On|Am|Le|El|Op|Em)\s").expect("static regex")
+        re(r"\S\s*-*\s*\b(On|Am|Le|El|Op|Em)\s")
     });
     let m = GLUED.find_iter(line).last()?;
     let at = line[m.start()..].find(|c: char| c.is_uppercase()).map(|p| p + m.start())?;
