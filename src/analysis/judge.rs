@@ -91,7 +91,7 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
         (many\s+)?thanks?(\s+you)?(\s+(so|very)\s+much)?(\s+(for|again)\b.*)?
       | thx.* | ty | cheers | got\s+it.* | received.* | noted.* | understood.* | will\s+do.*
       | (ok|okay|great|perfect|cool|awesome|excellent|wonderful|lovely|nice)(\s+thanks?.*)?
-      | (i\s+)?hope\s+.* | (happy|glad)\s+to\s+help.* | (sorry|apologies)\s+for\s+the\s+(delay|late).*
+      | (i\s+)?hope\s+.* | (happy|glad)\s+to\s+help.* | (so\s+)?(sorry|apologies)\s+(for|about)\b.*
       | answers?\s+(below|inline|in\s+line).* | see\s+(my\s+)?(answers|responses|comments)\s+(below|inline).*
       | please\s+see\s+(my\s+)?(answers|responses|comments|below|inline).* | (my\s+)?(answers|responses|comments)\s+(are\s+)?(below|inline).*
       | good\s+(question|point|catch).* | interesting.* | (i\s+)?like\s+(that|this|the)\s+(idea|solution|approach|plan).*
@@ -103,10 +103,11 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
 static DEFER: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)
         \b(get|come|circle|revert)\s+back\s+to\s+you\b
-      | \b(i'll|i\s+will|we'll|we\s+will|let\s+me|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|ask|dig|investigate|think|review|consult|run\s+it\s+by|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
+      | \b(i'll|i\s+will|we'll|we\s+will|let\s+me|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|ask|dig|investigate|think|review|consult|run\s+it\s+by|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
       | \b(i'll|i\s+will|we'll|we\s+will|i'm\s+going\s+to|we're\s+going\s+to)\s+(take|have)\s+a\s+(closer\s+)?look\b
       | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll)\s+(send|share|forward|get|have|provide|email|confirm)\b.*\b(later|tomorrow|tonight|soon|shortly|once|after|when|by|next|end\s+of|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this\s+(afternoon|evening|week))\b
-      | \b(follow\s+up|come\s+back)\s+(on|with|about|regarding)\b
+      | \b(follow\s+up|come\s+back)\s+(on|with|about|regarding|to\s+you)\b
+      | \b(i'll|i\s+will|we'll|we\s+will)\s+(let\s+you\s+know|keep\s+you\s+(posted|updated|informed)|update\s+you)\b
       | \b(still|currently)\s+(waiting|checking|working|looking)\b
       | \b(don't|do\s+not)\s+(know|have\s+(it|that|an\s+answer))\s+yet\b
       | \bnot\s+(sure|decided|confirmed)\s+yet\b | \byet\s+to\s+(be\s+)?(decided|confirmed)\b
@@ -290,15 +291,20 @@ fn wants(ask: &str) -> Wants {
 fn options(lower: &str) -> Vec<String> {
     let w = words(lower);
     let mut out = Vec::new();
+    let content = |x: &&String| !super::text::is_stopword(x);
     for (i, word) in w.iter().enumerate() {
         if word != "or" {
             continue;
         }
-        if let Some(before) = w[..i].iter().rev().find(|x| !super::text::is_stopword(x)) {
-            out.push(super::text::stem(before));
-        }
-        if let Some(after) = w[i + 1..].iter().find(|x| !super::text::is_stopword(x)) {
-            out.push(super::text::stem(after));
+        // A few words either side: "a 12-month lease, or would you rather do
+        // month-to-month" offers "12", "month", "lease" against "month".
+        let before = w[..i].iter().rev().filter(content).take(2);
+        let after = w[i + 1..].iter().filter(content).take(3);
+        for x in before.chain(after) {
+            let s = super::text::stem(x);
+            if !out.contains(&s) {
+                out.push(s);
+            }
         }
     }
     out
@@ -1136,7 +1142,7 @@ mod tests {
     fn options_of_a_choice() {
         assert_eq!(
             options("do you prefer a lavalier or a handheld mic?"),
-            vec!["lavali", "handheld"]
+            vec!["lavali", "prefer", "handheld", "mic"]
         );
     }
 }

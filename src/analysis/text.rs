@@ -377,8 +377,9 @@ fn is_abbreviation(before: &str) -> bool {
         .next()
         .unwrap_or("")
         .to_lowercase();
-    // Initials ("J. Smith") and decimals are not sentence ends either.
-    word.chars().count() == 1 || ABBREVIATIONS.contains(&word.trim_end_matches('.'))
+    // Initials ("J. Smith") are not sentence ends either; "from 7." is.
+    let initial = word.chars().count() == 1 && word.chars().all(char::is_alphabetic);
+    initial || ABBREVIATIONS.contains(&word.trim_end_matches('.'))
 }
 
 #[cfg(test)]
