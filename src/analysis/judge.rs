@@ -153,13 +153,13 @@ static REST: LazyLock<Regex> = LazyLock::new(|| {
 
 static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
+        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|(i'm|i\s+am|we're|we\s+are)\s+(happy|glad|fine|ok|okay|able|available|free|in)|(we|i|they|she|he)\s+(can|could|will|would|do|did|don't|didn't|can't|cannot|won't|'ll|'d)\b|(we|i)'(ll|d)\b|(it|that|this)\s+(is|isn't|was|wasn't|does|doesn't|will|won't)\b|(it's|that's)\b|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
     )
 });
 
 static TIME_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun|today|tomorrow|tonight|morning|afternoon|evening|noon|midnight|weekend|week|month|year|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|\d{1,2}(st|nd|rd|th)|\d{1,2}:\d{2}|\d{1,2}\s*(am|pm)|q[1-4]|asap|soon|later|already|yesterday|days?|hours?|weeks?)\b",
+        r"(?ix)\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|mon|tue|tues|wed|thu|thurs|fri|sat|sun|today|tomorrow|tonight|mornings?|afternoons?|evenings?|noon|midnight|weekends?|week|months?|years?|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|\d{1,2}(st|nd|rd|th)|\d{1,2}:\d{2}|\d{1,2}\s*(am|pm)|q[1-4]|asap|soon|later|already|yesterday|days?|hours?|weeks?)\b",
     )
 });
 
@@ -204,6 +204,8 @@ struct Wants {
     send: bool,
     /// Asks for advice ("Any hint?", "how can I ...?").
     advice: bool,
+    /// Asks to pick ("Let me know which one you prefer").
+    pick: bool,
     /// Asks whether anyone has met the same thing ("has anyone seen this error?").
     experience: bool,
     /// Offers something ("Is there anything I can do to help?", "Should I ...?").
@@ -236,6 +238,15 @@ static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b",
     )
+});
+
+static PICK_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(prefer|preference|rather|which\s+(one|option|version|date|day|time|slot|of\s+(these|the|them))|choose|pick|go\s+with)\b")
+});
+
+/// "The Wednesday afternoon one suits me best", "Six months would be ideal".
+static PICK: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(suits?|works?|prefer|best|go\s+(with|for)|let's\s+(do|go)|pick|choose|(i|we)('d|\s+would)\s+(like|love|take|rather)|would\s+be\s+(ideal|best|great|perfect|better)|please)\b")
 });
 
 static OFFER_ASK: LazyLock<Regex> = LazyLock::new(|| {
@@ -280,6 +291,7 @@ fn wants(ask: &str) -> Wants {
                 || lower.starts_with("a ")
                 || lower.contains("pdf")),
         advice: ADVICE_ASK.is_match(&lower),
+        pick: PICK_ASK.is_match(&lower),
         experience: EXPERIENCE_ASK.is_match(&lower),
         offer: OFFER_ASK.is_match(&lower),
         options: options(&lower),
@@ -504,19 +516,21 @@ impl Prose<'_> {
         if units.is_empty() && !self.has_attachment {
             return;
         }
-        self.numbered(asks, needs, decided);
+        // Answers numbered "1) 2) 4)" speak only for their numbers: the skipped third ask
+        // must not borrow the first answer's "Yes".
+        let by_number = self.numbered(asks, needs, decided);
         if self.blanket(asks, decided) {
             return;
         }
-        self.matched(asks, needs, decided);
+        self.matched(asks, needs, decided, by_number);
         self.leftovers(asks, needs, decided);
     }
 
     /// "2) 64 annual, 210 monthly." answers the second ask (or the ask numbered 2).
-    fn numbered(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
+    fn numbered(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) -> bool {
         let numbered: Vec<&Unit> = self.units.iter().filter(|u| u.number.is_some()).collect();
         if numbered.len() < 2 {
-            return;
+            return false;
         }
         for (ordinal, ask) in asks.iter_mut().enumerate() {
             if decided[ordinal] {
@@ -532,6 +546,7 @@ impl Prose<'_> {
                 decided[ordinal] = true;
             }
         }
+        true
     }
 
     /// "Yes to all four" answers everything still open.
@@ -553,7 +568,7 @@ impl Prose<'_> {
     }
 
     /// Matches sentences to asks, best pairs first. 
-    fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
+    fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool], by_number: bool) {
         let units = self.units;
         let speaking: Vec<usize> = (0..units.len())
             .filter(|&u| units[u].act != Act::Nothing)
@@ -570,7 +585,7 @@ impl Prose<'_> {
         let mut pairs: Vec<(f32, usize, usize, bool)> = Vec::new(); // score, ask, unit, lexical
         for i in (0..asks.len()).filter(|&i| !decided[i]) {
             for (u, unit) in units.iter().enumerate() {
-                if unit.act == Act::Nothing {
+                if unit.act == Act::Nothing || (by_number && unit.number.is_some()) {
                     continue;
                 }
                 let lexical = overlap(&needs[i], unit);
@@ -635,7 +650,9 @@ impl Prose<'_> {
                 .filter(|(_, topic)| *topic >= 1.0)
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             match (answer, deferral) {
-                (_, Some((u, topic))) if topic > answer_score => {
+                (_, Some((u, topic)))
+                    if topic > answer_score || answer.is_some_and(|a| units[a].para == u.para) =>
+                {
                     defer(&mut asks[i], u, self.reply_date)
                 }
                 (Some(u), _) => set(&mut asks[i], Status::Answered, &units[u].text, None),
@@ -709,12 +726,13 @@ impl Prose<'_> {
 
 fn yes_no_answer(u: &Unit) -> bool {
     static ACCEPT: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r"(?i)\b(works|work\s+for\s+(me|us)|suits\s+(me|us)|is\s+fine|is\s+good|sounds\s+good|is\s+perfect|no\s+problem)\s*[.!]*$",
-        )
+        re(r"(?i)\b(works|work\s+(for|with)\s+(me|us)|suits\s+(me|us)|(is|are)\s+(fine|good|ok|okay|perfect|great)|sounds\s+good|no\s+problem)\b")
     });
+    static CONJUNCTION: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?i)^(and|but|so|also|plus|oh|as\s+for\s+that)\b[,\s]*"));
     let text = bare(&u.text);
-    YES_NO_START.is_match(text) || (text.split_whitespace().count() <= 8 && ACCEPT.is_match(text))
+    let text = CONJUNCTION.find(text).map_or(text, |m| &text[m.end()..]);
+    YES_NO_START.is_match(text) || (text.split_whitespace().count() <= 12 && ACCEPT.is_match(text))
 }
 
 /// The unit speaks to the need: one shared word in passing is not enough; the shape must
@@ -729,12 +747,15 @@ fn speaks_to(need: &Need, unit: &Unit, has_attachment: bool, strict: bool) -> bo
     }
 }
 
-/// The sentence without leading punctuation and "[Name@Co]" answer tags.
+/// The sentence without leading punctuation, "[Name@Co]" answer tags and a greeting
+/// ("Hi Beatriz, here you go.").
 fn bare(text: &str) -> &str {
-    static TAG: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*\[[^\]]+\]\s*"));
+    static TAG: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"(?i)^\s*(\[[^\]]+\]\s*|(hi|hello|hey|dear|thanks|thank\s+you)\s+[\p{L}'-]+\s*[,!:]\s*)")
+    });
     let text = match TAG.find(text) {
-        Some(m) => &text[m.end()..],
-        None => text,
+        Some(m) if m.end() < text.len() => &text[m.end()..],
+        _ => text,
     };
     text.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '+' && c != '-')
 }
@@ -783,6 +804,11 @@ fn related(a: &str, b: &str) -> bool {
         ],
         &["meet", "meetup", "kickoff", "call", "session"],
         &["approv", "ok", "agre", "fine", "accept"],
+        &["annual", "year"],
+        &["pay", "invoic", "bill", "remitt"],
+        &["middl", "centr", "center"],
+        &["photo", "pictur", "scan", "imag", "copi"],
+        &["weekend", "saturday", "sunday"],
         &["reimburs", "expens", "travel"],
         &["cert", "certif", "certifi", "licens", "accredit"],
         &["stock", "avail", "inventori", "backord"],
@@ -826,6 +852,9 @@ fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
         shape = shape.max(1.0);
     }
     if wants.offer && DIRECTIVE.is_match(bare(text)) {
+        shape = shape.max(1.0);
+    }
+    if wants.pick && PICK.is_match(text) {
         shape = shape.max(1.0);
     }
     if wants.advice && SUGGESTION.is_match(bare(text)) {

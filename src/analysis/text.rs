@@ -68,9 +68,13 @@ pub fn words(text: &str) -> Vec<String> {
     out
 }
 
-/// Whitespace-collapsed text, for quoting back to the user.
+/// Whitespace-collapsed text with typographic apostrophes made plain, so that patterns
+/// written with "'" read "can’t" too.
 pub fn squash(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(['\u{2019}', '\u{2018}'], "'")
 }
 
 static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
