@@ -108,6 +108,9 @@ static DEFER: LazyLock<Regex> = LazyLock::new(|| {
       | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll)\s+(send|share|forward|get|have|provide|email|confirm)\b.*\b(later|tomorrow|tonight|soon|shortly|once|after|when|by|next|end\s+of|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this\s+(afternoon|evening|week))\b
       | \b(follow\s+up|come\s+back)\s+(on|with|about|regarding|to\s+you)\b
       | \b(i'll|i\s+will|we'll|we\s+will)\s+(let\s+you\s+know|keep\s+you\s+(posted|updated|informed)|update\s+you)\b
+      | \blet\s+you\s+know\s+(how|what|when|once|if|whether|the\s+outcome)\b
+      | \b(put|add)\s+(it|this|that)\s+(on|to)\s+(the|that|our|next)\s+agenda\b
+      | \b(don't|do\s+not|doesn't|won't|can't|cannot|not)\b.*\buntil\b
       | \b(still|currently)\s+(waiting|checking|working|looking)\b
       | \b(don't|do\s+not)\s+(know|have\s+(it|that|an\s+answer))\s+yet\b
       | \bnot\s+(sure|decided|confirmed)\s+yet\b | \byet\s+to\s+(be\s+)?(decided|confirmed)\b
@@ -216,7 +219,7 @@ struct Wants {
 
 static WH_WHEN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(^|\b(and|also|so)\s+)(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b",
+        r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b",
     )
 });
 static WH_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -356,8 +359,9 @@ impl Need {
     }
 
     /// True when `lexical` shared weight is more than a word in passing.
-    fn covered(&self, lexical: f32, enough: f32) -> bool {
-        lexical >= enough || (self.weight > 0.0 && lexical / self.weight >= 0.25)
+    /// `ratio`: the share of the ask's words that must be met.
+    fn covered(&self, lexical: f32, enough: f32, ratio: f32) -> bool {
+        lexical >= enough || (self.weight > 0.0 && lexical / self.weight >= ratio)
     }
 }
 
@@ -595,9 +599,9 @@ impl Prose<'_> {
                     s += 0.6;
                 }
                 let enough = if talkative {
-                    lexical >= 1.0 && s >= 1.5 && needs[i].covered(lexical, 2.5)
+                    lexical >= 1.0 && s >= 1.5 && needs[i].covered(lexical, 2.5, 0.25)
                 } else {
-                    s >= 1.0 && (s - lexical > 0.0 || needs[i].covered(lexical, 2.0))
+                    s >= 1.0 && (s - lexical > 0.0 || needs[i].covered(lexical, 2.0, 0.2))
                 };
                 if std::env::var_os("NUDGER_DEBUG_JUDGE").is_some() {
                     eprintln!(
@@ -741,9 +745,9 @@ fn speaks_to(need: &Need, unit: &Unit, has_attachment: bool, strict: bool) -> bo
     let lexical = overlap(need, unit);
     let s = score(need, unit, has_attachment);
     if strict {
-        lexical >= 1.0 && s >= 1.5 && need.covered(lexical, 2.5)
+        lexical >= 1.0 && s >= 1.5 && need.covered(lexical, 2.5, 0.25)
     } else {
-        s >= 1.0 && (s - lexical > 0.0 || need.covered(lexical, 2.0))
+        s >= 1.0 && (s - lexical > 0.0 || need.covered(lexical, 2.0, 0.2))
     }
 }
 

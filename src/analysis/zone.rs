@@ -151,7 +151,7 @@ static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)(intended (solely )?(only )?for the (use of the )?(addressee|recipient|individual|person|named)|if you (are not|have received) (the intended|this (e-?mail|message|communication) in error)|(privileged|confidential)( and|,| or) (confidential|privileged|proprietary)|this (e-?mail|message|communication)( and any (attachments|files)( to it)?)? (is|are|may be|contains?) (strictly )?(confidential|privileged)|please (notify|inform) the sender|disclaimer|unauthori[sz]ed (use|disclosure|review|dissemination)|does not accept (any )?liability|vertraulich|destinataire|confidencial)")
+    re(r"(?i)(subject to (public )?disclosure|open records|public records (law|act)|intended (solely )?(only )?for the (use of the )?(addressee|recipient|individual|person|named)|if you (are not|have received) (the intended|this (e-?mail|message|communication) in error)|(privileged|confidential)( and|,| or) (confidential|privileged|proprietary)|this (e-?mail|message|communication)( and any (attachments|files)( to it)?)? (is|are|may be|contains?) (strictly )?(confidential|privileged)|please (notify|inform) the sender|disclaimer|unauthori[sz]ed (use|disclosure|review|dissemination)|does not accept (any )?liability|vertraulich|destinataire|confidencial)")
 });
 
 /// Zones `body` into own, quoted, attribution, forwarded, signature and disclaimer lines.
@@ -485,7 +485,11 @@ fn mark_block_signature(block: &mut [Line<'_>]) {
             .map_or(0, |i| i + 1);
         let para = &block[para_start..=last];
         let content_above = block[..para_start].iter().any(|l| !l.text.trim().is_empty());
-        if content_above && para.len() <= 3 && para.iter().all(|l| is_name_like(l.text)) {
+        // "Marisol Vega / Permit Technician | City of Cedar Falls / (319) 555-0102"
+        let name_then_details = para.len() <= 5
+            && is_name_like(para[0].text)
+            && para[1..].iter().all(|l| is_signature_like(l.text) && !l.text.trim().ends_with('.'));
+        if content_above && name_then_details {
             for l in &mut block[para_start..=last] {
                 l.kind = Kind::Signature;
             }
