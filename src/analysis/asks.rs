@@ -74,7 +74,8 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
       | \b(i|we)\s*('d|\s+would|\s+'d)(\s+(also|really|just|still))?\s+(like|love|need|want)\s+(to\s+(know|hear|get|have|see|ask|receive|confirm|check|understand|find\s+out|learn)|your|you\s+to|an?\s+(update|copy|answer|quote|estimate|confirmation|response|reply|list|sample)|some\s+(advice|help|feedback|input|guidance|pointers)|any\s+(advice|help|feedback|input|guidance|pointers))\b
       | \b(i|we)\s+(also\s+|still\s+|really\s+|just\s+)?(need|require)\s+(you\s+to|your|from\s+you|to\s+(know|get|have|see|receive|confirm|check|understand)|(the|a|an|some|any)\s+[\w\s-]+?\s+from\s+you)\b
       | \b(need|needs|needed)\s+from\s+you\b
-      | \b(i|we)('d|\s+would|\s+will|'ll)?\s+(also\s+|still\s+)?need\s+(the|your|a|an)\b
+      | \b(i|we)('d|\s+would)\s+(also\s+|still\s+)?need\b
+      | \bneed\b.*\b(back|from\s+you|returned|signed)\b.*\b(by|before)\b
       | \bwe(\s+also|'d\s+also)?\s+(need|want|'d\s+like|would\s+like)\s+to\s+know\b
       | \b(i|we)\s+(was|were|am|are|'m|'re)\s+(just\s+)?wondering\b
       | \bwondering\s+(if|whether|what|how|when|who|why|which)\b
@@ -127,7 +128,7 @@ static GREETING: LazyLock<Regex> = LazyLock::new(|| {
 /// "Does that fall into the module path?", "It seems too complex?"
 static FOLLOW_ON: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(or\b|(is|does|would|will|could|can|was|did)\s+(that|it|this|they)\b|(it|that|this)\s+(seems|sounds|looks|would|will|is)\b)",
+        r"(?i)^(or\b|if\s+(so|yes|not)\b|(is|does|would|will|could|can|was|did)\s+(that|this)\b|(it|that|this)\s+(seems|sounds|looks)\b)",
     )
 });
 
@@ -275,9 +276,9 @@ fn is_self_answered(all: &[Sentence], i: usize, core: &str) -> bool {
         .iter()
         .take_while(|n| n.para == s.para && n.list.is_none())
         .collect();
-    after
-        .first()
-        .is_some_and(|n| ANSWER_OPENER.is_match(&core_text(&n.text)))
+    after.first().is_some_and(|n| {
+        ANSWER_OPENER.is_match(&core_text(&n.text)) || ANSWER_OPENER.is_match(&n.text)
+    })
 }
 
 /// Items like "A short bio (100 words or less) for the program" under a request intro;

@@ -102,10 +102,11 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
 
 static DEFER: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)
-        \b(get|come|circle|revert)\s+back\s+to\s+you\b
-      | \b(i'll|i\s+will|we'll|we\s+will|let\s+me|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|ask|dig|investigate|think|review|consult|run\s+it\s+by|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
+        \b(get|come|circle|revert)\s+back\s+(to\s+you|on|with|about)\b
+      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll|she\s+will|he\s+will|they\s+will|let\s+me|let\s+us|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+|still\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|dig|investigate|think|review|consult|run\s+it\s+(by|past)|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
+      | \b(let\s+me|need\s+to|have\s+to)\s+ask\b
       | \b(i'll|i\s+will|we'll|we\s+will|i'm\s+going\s+to|we're\s+going\s+to)\s+(take|have)\s+a\s+(closer\s+)?look\b
-      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll)\s+(send|share|forward|get|have|provide|email|confirm)\b.*\b(later|tomorrow|tonight|soon|shortly|once|after|when|by|next|end\s+of|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this\s+(afternoon|evening|week))\b
+      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll)\s+(send|share|forward|get|have|provide|email|confirm|reply|answer|respond)\b.*\b(later|tomorrow|tonight|soon|shortly|once|after|when|by|next|then|end\s+of|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this\s+(afternoon|evening|week))\b
       | \b(follow\s+up|come\s+back)\s+(on|with|about|regarding|to\s+you)\b
       | \b(i'll|i\s+will|we'll|we\s+will)\s+(let\s+you\s+know|keep\s+you\s+(posted|updated|informed)|update\s+you)\b
       | \blet\s+you\s+know\s+(how|what|when|once|if|whether|the\s+outcome)\b
@@ -209,6 +210,10 @@ struct Wants {
     advice: bool,
     /// Asks to pick ("Let me know which one you prefer").
     pick: bool,
+    /// Asks for news ("Any update?"): anything substantive answers.
+    update: bool,
+    /// Asks for a review ("Please review it and send me any comments").
+    review: bool,
     /// Asks whether anyone has met the same thing ("has anyone seen this error?").
     experience: bool,
     /// Offers something ("Is there anything I can do to help?", "Should I ...?").
@@ -224,7 +229,7 @@ static WH_WHEN: LazyLock<Regex> = LazyLock::new(|| {
 });
 static WH_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\bhow\s+(many|much|long|big|often|far)\b|\b(number|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b",
+        r"(?i)\bhow\s+(many|much|long|big|often|far)\b|\b(number\s+of|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b",
     )
 });
 static WH_WHO: LazyLock<Regex> =
@@ -241,6 +246,19 @@ static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b",
     )
+});
+
+static UPDATE_ASK: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(any\s+)?(update|updates|news|progress|status)\b"));
+
+static REVIEW_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(review|proofread|look\s+(it\s+)?(over|through)|take\s+a\s+look|have\s+a\s+look|comments|feedback|thoughts\s+on|sign\s+off)\b")
+});
+
+/// A verdict on something reviewed: "The main agreement is fine as is", "Schedule B is
+/// missing two forklifts", "Read through it last night".
+static REVIEWED: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(fine|good|great|ok|okay|looks|missing|wrong|correct|typos?|change|add|remove|approved?|lgtm|read|reviewed|went\s+through|comments?|suggest|fix|needs?)\b")
 });
 
 static PICK_ASK: LazyLock<Regex> = LazyLock::new(|| {
@@ -295,6 +313,8 @@ fn wants(ask: &str) -> Wants {
                 || lower.contains("pdf")),
         advice: ADVICE_ASK.is_match(&lower),
         pick: PICK_ASK.is_match(&lower),
+        update: UPDATE_ASK.is_match(&lower),
+        review: REVIEW_ASK.is_match(&lower),
         experience: EXPERIENCE_ASK.is_match(&lower),
         offer: OFFER_ASK.is_match(&lower),
         options: options(&lower),
@@ -815,7 +835,7 @@ fn related(a: &str, b: &str) -> bool {
         &["weekend", "saturday", "sunday"],
         &["reimburs", "expens", "travel"],
         &["cert", "certif", "certifi", "licens", "accredit"],
-        &["stock", "avail", "inventori", "backord"],
+        &["stock", "avail", "inventori", "backord", "shelf", "warehous"],
     ];
     GROUPS.iter().any(|g| {
         let hit = |w: &str| g.iter().any(|p| w.starts_with(p));
@@ -856,6 +876,12 @@ fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
         shape = shape.max(1.0);
     }
     if wants.offer && DIRECTIVE.is_match(bare(text)) {
+        shape = shape.max(1.0);
+    }
+    if wants.update && unit.act == Act::Answer && unit.stems.len() >= 3 {
+        shape = shape.max(1.0);
+    }
+    if wants.review && REVIEWED.is_match(text) {
         shape = shape.max(1.0);
     }
     if wants.pick && PICK.is_match(text) {
@@ -1035,9 +1061,13 @@ fn units_of_lines(lines: &[(usize, &str)]) -> Vec<Unit> {
 }
 
 fn act(sentence: &str) -> Act {
+    static STRONG_YES_NO: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"(?i)^(yes|yeah|yep|yup|no|nope|sure|of\s+course|absolutely|definitely|certainly|correct)\b")
+    });
     let text = sentence.trim();
     let bare = bare(text);
-    if SUGGESTION.is_match(bare) {
+    // "Yes, Tendai will be going, I'll send the form tomorrow" answers first.
+    if SUGGESTION.is_match(bare) || (STRONG_YES_NO.is_match(bare) && !text.ends_with('?')) {
         return Act::Answer;
     }
     if text.ends_with('?') || ASKS_BACK.is_match(bare) {
