@@ -23,7 +23,7 @@ pub struct Found {
 /// Words an ask may open with that do not change what it asks.
 static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(\s*(also|and|and also|but|so|plus|finally|lastly|first|firstly|second|secondly|third|then|next|oh|ok|okay|one more thing|one last thing|last|last thing|btw|by the way|p\.?s\.?|@[\w.-]+|[A-Z][a-z]+\s*(—|–|-|:)|[A-Z][a-z]+,(\s+I believe you[^—–-]*[—–-])?)[\s,:;.—–-]+)+",
+        r"(?i)^(\s*(also|and|and also|but|so|plus|finally|lastly|first|firstly|second|secondly|third|then|next|oh|ok|okay|one more thing|one last thing|last|last thing|btw|by the way|p\.?s\.?|@[\w.-]+|[A-Z][\w'-]+\s*(—|–|-|:)|[A-Z][\w'-]+,(\s+I believe you[^—–-]*[—–-])?)[\s,:;.—–-]+)+",
     )
 });
 
@@ -201,6 +201,24 @@ pub fn core_text(text: &str) -> String {
         .trim_end_matches([':', ')', '(', ';', '-', ' ', 'D', 'P'])
         .trim()
         .to_string()
+}
+
+/// The person an ask is put to by name: "Lauren — could you ...", "@Stephen is this ...",
+/// "Mei-Ling, will the ...". Lower-cased first name.
+pub fn addressee(text: &str) -> Option<String> {
+    static VOCATIVE: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"^\s*(?:(?:also|and|but|so|finally|lastly|p\.?s\.?)[,:]?\s+)?@?([A-Z][\p{L}'-]+)\s*(,|—|–|-|:)\s|@([\p{L}][\p{L}'-]+)")
+    });
+    const NOT_NAMES: &[&str] = &[
+        "also", "however", "finally", "first", "second", "third", "then", "next", "ok", "okay",
+        "yes", "no", "thanks", "great", "sure", "so", "well", "anyway", "lastly", "actually",
+        "separately", "additionally", "plus", "oh", "hi", "hello", "dear", "ps", "and", "but",
+        "otherwise", "meanwhile", "again", "now", "today", "tomorrow", "please", "sorry",
+        "similarly", "regarding", "re", "question", "questions", "update", "note", "fyi",
+    ];
+    let caps = VOCATIVE.captures(text)?;
+    let name = caps.get(1).or(caps.get(3))?.as_str().to_lowercase();
+    (!NOT_NAMES.contains(&name.as_str())).then_some(name)
 }
 
 /// The question in a sentence that leads up to it: "I need help from git experts: what

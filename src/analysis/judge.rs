@@ -124,6 +124,11 @@ static DEFER: LazyLock<Regex> = LazyLock::new(|| {
     ")
 });
 
+/// "Ana is out sick today": why nobody answers yet, not an answer.
+static ABSENCE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^([\p{L}'-]+|i|we|she|he|they)\s+(is|am|are|'s|'m|'re)\s+(currently\s+)?(out|away|off|sick|ill|travell?ing|on\s+(leave|vacation|holiday|a\s+trip)|out\s+of\s+(the\s+)?office)\b[^,;]*[.!]?$")
+});
+
 /// Asks back for something: a reply made only of these answers nothing.
 static ASKS_BACK: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -151,7 +156,7 @@ static BLANKET: LazyLock<Regex> = LazyLock::new(|| {
 
 static REST: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(the\s+rest|the\s+others|other\s+(questions|points|items|ones|things)|everything\s+else|remaining\s+(questions|points|items|ones)|rest\s+of\s+(your|the)\s+(questions|points|list))\b",
+        r"(?i)\b((both|all)\s+of\s+(these|those|them|your\s+questions)|both\s+(questions|points|items|things)|these\s+(questions|points|items)|the\s+rest|the\s+others|other\s+(questions|points|items|ones|things)|everything\s+else|remaining\s+(questions|points|items|ones)|rest\s+of\s+(your|the)\s+(questions|points|list))\b",
     )
 });
 
@@ -212,6 +217,8 @@ struct Wants {
     pick: bool,
     /// Asks for news ("Any update?"): anything substantive answers.
     update: bool,
+    /// Asks what others do ("what do you people use for number crunching?").
+    practice: bool,
     /// Asks for a review ("Please review it and send me any comments").
     review: bool,
     /// Asks whether anyone has met the same thing ("has anyone seen this error?").
@@ -238,7 +245,7 @@ static WH_WHERE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\bwhere\b|\b(office|venue|location|place)\b"));
 static YES_NO_ASK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\W*(\w+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any|what\s+about|how\s+about)\b|\b(confirm\w*|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?",
+        r"(?i)^\W*([\w'-]+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any|what\s+about|how\s+about)\b|\b(confirm\w*|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?",
     )
 });
 
@@ -246,6 +253,15 @@ static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b",
     )
+});
+
+static PRACTICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\bwhat\s+((do|does|would)\s+)?(you|people|folks|others|everyone|anyone)(\s+\w+)?\s+(do|use|recommend|run|suggest)\b|\bhow\s+do\s+(you|people|others|folks)(\s+\w+)?\s+(handle|deal|manage|do|approach)\b|\bwhat\s+(are|is)\s+(you|people|everyone|folks)\s+using\b")
+});
+
+/// "We use MOSIX", "The usual way is to build ...", "I'd go with dual Athlons".
+static PRACTICE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^(we|i)\s+(use|run|have|built|build|went|go|rely|just|usually|typically)\b|\b(the\s+usual\s+way|most\s+people|typically|usually|we\s+use|i\s+use|we've\s+been\s+using|i'd\s+go\s+with)\b")
 });
 
 static UPDATE_ASK: LazyLock<Regex> =
@@ -314,6 +330,7 @@ fn wants(ask: &str) -> Wants {
         advice: ADVICE_ASK.is_match(&lower),
         pick: PICK_ASK.is_match(&lower),
         update: UPDATE_ASK.is_match(&lower),
+        practice: PRACTICE_ASK.is_match(&lower),
         review: REVIEW_ASK.is_match(&lower),
         experience: EXPERIENCE_ASK.is_match(&lower),
         offer: OFFER_ASK.is_match(&lower),
@@ -358,6 +375,8 @@ struct Unit {
 
 /// What an ask needs from an answer: its topic words and the kind of answer it wants.
 struct Need {
+    /// The first name of the person the ask was put to, if it names one.
+    addressee: Option<String>,
     stems: Vec<String>,
     /// The summed weight of `stems`, to tell a passing word from a shared topic.
     weight: f32,
@@ -372,6 +391,7 @@ impl Need {
         let stems = content_stems(&core);
         let weight = stems.iter().map(|s| stem_weight(s)).sum();
         Need {
+            addressee: super::asks::addressee(&ask.text),
             stems,
             weight,
             wants: wants(&core),
@@ -452,11 +472,16 @@ pub fn judge(
         })
         .collect();
     let units = units_of_lines(&own);
+    let replier = reply.from.as_ref().and_then(|a| {
+        let name = a.first_name().unwrap_or_else(|| a.email.split(['@', '.']).next().unwrap_or("").to_string());
+        (!name.is_empty()).then(|| name.to_lowercase())
+    });
     let prose = Prose {
         units: &units,
         has_attachment,
         reply_date,
         strict: third_party,
+        replier,
     };
     prose.judge(asks, &needs, &mut decided);
 }
@@ -528,6 +553,8 @@ struct Prose<'a> {
     reply_date: Option<Date>,
     /// Ask for shared words, as in a long reply.
     strict: bool,
+    /// The replier's first name, lower-cased.
+    replier: Option<String>,
 }
 
 /// In a reply this long, an answer must share words with its ask: the right shape alone
@@ -614,12 +641,19 @@ impl Prose<'_> {
                 }
                 let lexical = overlap(&needs[i], unit);
                 let mut s = score(&needs[i], unit, self.has_attachment);
-                // Short replies tend to answer in the order asked.
+                // Short replies tend to answer in the order asked, and people answer what
+                // was put to them by name rather than what was put to someone else.
                 if in_order.get(u) == Some(&Some(i)) {
                     s += 0.6;
                 }
+                match (&needs[i].addressee, &self.replier) {
+                    (Some(to), Some(from)) if to == from => s += 0.5,
+                    (Some(_), Some(_)) => s -= 0.7,
+                    _ => {}
+                }
                 let enough = if talkative {
-                    lexical >= 1.0 && s >= 1.5 && needs[i].covered(lexical, 2.5, 0.25)
+                    (lexical >= 1.0 && s >= 1.5 && needs[i].covered(lexical, 2.5, 0.25))
+                        || specific_shape(&needs[i], unit, self.has_attachment) >= 1.0
                 } else {
                     s >= 1.0 && (s - lexical > 0.0 || needs[i].covered(lexical, 2.0, 0.2))
                 };
@@ -850,6 +884,12 @@ fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
         // A deferral must name its topic; its shape says nothing.
         return lexical;
     }
+    lexical + generic_shape(need, unit).max(specific_shape(need, unit, has_attachment))
+}
+
+/// The answer has the kind of content the ask wants: a time for "when", a number for "how
+/// many", one of the options of "A or B?", a yes or no. Common enough to happen by chance.
+fn generic_shape(need: &Need, unit: &Unit) -> f32 {
     let wants = &need.wants;
     let text = &unit.text;
     let mut shape: f32 = 0.0;
@@ -875,28 +915,29 @@ fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
     if wants.yes_no && yes_no_answer(unit) {
         shape = shape.max(1.0);
     }
-    if wants.offer && DIRECTIVE.is_match(bare(text)) {
-        shape = shape.max(1.0);
-    }
-    if wants.update && unit.act == Act::Answer && unit.stems.len() >= 3 {
-        shape = shape.max(1.0);
-    }
-    if wants.review && REVIEWED.is_match(text) {
-        shape = shape.max(1.0);
-    }
-    if wants.pick && PICK.is_match(text) {
-        shape = shape.max(1.0);
-    }
-    if wants.advice && SUGGESTION.is_match(bare(text)) {
-        shape = shape.max(1.0);
-    }
-    if wants.experience && EXPERIENCE.is_match(text) {
-        shape = shape.max(1.0);
-    }
+    shape
+}
+
+/// The answer is the kind of sentence that only answers this kind of ask: "We use MOSIX"
+/// for "what do you use?", "How about a hard reset?" for "any hint?", a file for "please
+/// send me the file". Telling even in a long reply.
+fn specific_shape(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
+    let wants = &need.wants;
+    let text = &unit.text;
+    let fits = (wants.offer && DIRECTIVE.is_match(bare(text)))
+        || (wants.update && unit.act == Act::Answer && unit.stems.len() >= 3)
+        || (wants.review && REVIEWED.is_match(text))
+        || (wants.practice && PRACTICE.is_match(text))
+        || (wants.pick && PICK.is_match(text))
+        || (wants.advice && SUGGESTION.is_match(bare(text)))
+        || (wants.experience && EXPERIENCE.is_match(text));
     if wants.send && has_attachment && ATTACHED.is_match(text) {
-        shape = shape.max(1.5);
+        1.5
+    } else if fits {
+        1.0
+    } else {
+        0.0
     }
-    lexical + shape
 }
 
 /// Marks where each reply line came from.
@@ -1077,6 +1118,7 @@ fn act(sentence: &str) -> Act {
         return Act::Defer;
     }
     if ACK.is_match(bare)
+        || ABSENCE.is_match(bare)
         || super::asks::is_greeting(bare)
         || bare.is_empty()
         || text.starts_with('[') && text.ends_with(']')

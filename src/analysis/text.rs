@@ -101,7 +101,7 @@ pub fn is_stopword(word: &str) -> bool {
          you'll you're you've your yours yourself yourselves hi hello hey thanks thank dear ok okay \
          also just able one two anyone someone somebody anything something thing things know tell \
          let us send sent share confirm check see give make want wanted wondering wonder think \
-         sure yeah yep nope yup maybe perhaps well good great fine going gonna around back"
+         sure yeah yep nope yup maybe perhaps well good great fine going gonna around back time"
             .split_whitespace()
             .collect()
     });
