@@ -19,7 +19,7 @@ use jiff::civil::{Date, Weekday};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::text::{re, content_stems, list_marker, sentences, squash, words};
+use super::text::{Stem, for_each_word, re, content_stems, list_marker, sentences, squash, words};
 use super::zone::{Kind, Zoned};
 use super::{Ask, Status};
 use crate::message::Message;
@@ -36,7 +36,8 @@ const PRINT_LIMIT: usize = 60_000;
 
 impl SentPrint {
     pub fn of(text: &str) -> SentPrint {
-        let w: Vec<u32> = words(text).iter().map(|w| hash(w)).collect();
+        let mut w: Vec<u32> = Vec::new();
+        for_each_word(text, |word| w.push(hash(word)));
         let mut grams: Vec<u32> = w.windows(3).take(PRINT_LIMIT).map(triple).collect();
         grams.sort_unstable();
         grams.dedup();
@@ -367,7 +368,7 @@ fn options(lower: &str) -> Vec<String> {
 struct Unit {
     text: String,
     act: Act,
-    stems: Vec<String>,
+    stems: Vec<Stem>,
     /// The list number when the sentence is a numbered answer ("3) ...").
     number: Option<u32>,
     para: usize,
@@ -377,7 +378,7 @@ struct Unit {
 struct Need {
     /// The first name of the person the ask was put to, if it names one.
     addressee: Option<String>,
-    stems: Vec<String>,
+    stems: Vec<Stem>,
     /// The summed weight of `stems`, to tell a passing word from a shared topic.
     weight: f32,
     wants: Wants,
@@ -389,7 +390,7 @@ impl Need {
         // "I need help from git experts: what is happening?" asks what is happening.
         let core = super::asks::question_clause(&super::asks::core_text(&ask.text)).to_string();
         let stems = content_stems(&core);
-        let weight = stems.iter().map(|s| stem_weight(s)).sum();
+        let weight = stems.iter().map(|s| stem_weight(&s.text)).sum();
         Need {
             addressee: super::asks::addressee(&ask.text),
             stems,
@@ -425,8 +426,9 @@ pub fn judge(
     third_party: bool,
 ) {
     let needs: Vec<Need> = asks.iter().map(Need::of).collect();
-    let sources = line_sources(zoned, print);
-    let located: Vec<Option<usize>> = asks.iter().map(|a| locate(&a.text, zoned)).collect();
+    let stream = Stream::of(zoned);
+    let sources = line_sources(zoned, &stream, print);
+    let located: Vec<Option<usize>> = asks.iter().map(|a| locate(&a.text, &stream)).collect();
     let has_attachment = !reply.attachments.is_empty();
     let reply_date = reply
         .date
@@ -823,10 +825,10 @@ fn bare(text: &str) -> &str {
 fn overlap(need: &Need, unit: &Unit) -> f32 {
     let mut total = 0.0;
     for a in &need.stems {
-        let weight = stem_weight(a);
-        if unit.stems.iter().any(|s| s == a) {
+        let weight = stem_weight(&a.text);
+        if unit.stems.iter().any(|s| s.text == a.text) {
             total += weight;
-        } else if unit.stems.iter().any(|s| near(a, s) || related(a, s)) {
+        } else if unit.stems.iter().any(|s| near(&a.text, &s.text) || a.groups & s.groups != 0) {
             total += 0.7 * weight;
         }
     }
@@ -840,42 +842,6 @@ fn near(a: &str, b: &str) -> bool {
 }
 
 /// Words that answer for each other in business mail.
-fn related(a: &str, b: &str) -> bool {
-    const GROUPS: &[&[&str]] = &[
-        &[
-            "ship", "shipment", "dispatch", "went", "tracking", "courier", "deliv", "deliveri",
-            "sent", "post", "mail",
-        ],
-        &[
-            "price", "cost", "quot", "rate", "fee", "total", "charg", "invoic", "bill", "pricing",
-            "premium", "budget", "$",
-        ],
-        &["call", "ring", "phone", "contact", "reach", "number"],
-        &["date", "day", "time", "when", "schedul", "deadlin"],
-        &[
-            "attend",
-            "peopl",
-            "guest",
-            "headcount",
-            "person",
-            "particip",
-        ],
-        &["meet", "meetup", "kickoff", "call", "session"],
-        &["approv", "ok", "agre", "fine", "accept"],
-        &["annual", "year"],
-        &["pay", "invoic", "bill", "remitt"],
-        &["middl", "centr", "center"],
-        &["photo", "pictur", "scan", "imag", "copi"],
-        &["weekend", "saturday", "sunday"],
-        &["reimburs", "expens", "travel"],
-        &["cert", "certif", "certifi", "licens", "accredit"],
-        &["stock", "avail", "inventori", "backord", "shelf", "warehous"],
-    ];
-    GROUPS.iter().any(|g| {
-        let hit = |w: &str| g.iter().any(|p| w.starts_with(p));
-        hit(a) && hit(b) && a != b
-    })
-}
 
 /// How well `unit` answers an ask: shared words plus the right shape of answer.
 fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
@@ -908,7 +874,7 @@ fn generic_shape(need: &Need, unit: &Unit) -> f32 {
     if unit
         .stems
         .iter()
-        .any(|s| wants.options.iter().any(|o| o == s || near(o, s)))
+        .any(|s| wants.options.iter().any(|o| *o == s.text || near(o, &s.text)))
     {
         shape = shape.max(1.2);
     }
@@ -940,12 +906,44 @@ fn specific_shape(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
     }
 }
 
+/// The reply's words as hashes, each with the line it is on: hashed once, then used to
+/// tell quoted lines from new ones and to find the quoted asks.
+struct Stream {
+    words: Vec<(u32, usize)>,
+    /// Where each line's words start in `words`.
+    line_start: Vec<usize>,
+}
+
+impl Stream {
+    fn of(zoned: &Zoned<'_>) -> Stream {
+        let mut words = Vec::new();
+        let mut line_start = Vec::with_capacity(zoned.lines.len() + 1);
+        for (i, line) in zoned.lines.iter().enumerate() {
+            line_start.push(words.len());
+            for_each_word(line.text, |w| words.push((hash(w), i)));
+        }
+        line_start.push(words.len());
+        Stream { words, line_start }
+    }
+
+    fn line(&self, i: usize) -> impl Iterator<Item = u32> + '_ {
+        self.words[self.line_start[i]..self.line_start[i + 1]]
+            .iter()
+            .map(|(w, _)| *w)
+    }
+
+    fn line_len(&self, i: usize) -> usize {
+        self.line_start[i + 1] - self.line_start[i]
+    }
+}
+
 /// Marks where each reply line came from.
-fn line_sources(zoned: &Zoned<'_>, print: &SentPrint) -> Vec<Source> {
+fn line_sources(zoned: &Zoned<'_>, stream: &Stream, print: &SentPrint) -> Vec<Source> {
     let mut out: Vec<Source> = zoned
         .lines
         .iter()
-        .map(|line| {
+        .enumerate()
+        .map(|(i, line)| {
             if line.text.trim().is_empty() {
                 return Source::Blank;
             }
@@ -955,14 +953,14 @@ fn line_sources(zoned: &Zoned<'_>, print: &SentPrint) -> Vec<Source> {
                 }
                 Kind::Own | Kind::Quote { .. } => {}
             }
-            let w: Vec<u32> = words(line.text).iter().map(|w| hash(w)).collect();
-            if w.len() < 3 {
+            if stream.line_len(i) < 3 {
                 // Too short to tell; decided by its neighbours below.
                 return Source::Furniture;
             }
-            let grams: Vec<u32> = w.windows(3).map(triple).collect();
-            let hits = grams.iter().filter(|g| print.contains(**g)).count();
-            if hits * 5 >= grams.len() * 3 {
+            let w: Vec<u32> = stream.line(i).collect();
+            let grams = w.len() - 2;
+            let hits = w.windows(3).filter(|g| print.contains(triple(g))).count();
+            if hits * 5 >= grams * 3 {
                 Source::Sent
             } else {
                 Source::New
@@ -975,7 +973,7 @@ fn line_sources(zoned: &Zoned<'_>, print: &SentPrint) -> Vec<Source> {
         let line = &zoned.lines[i];
         let short = !line.text.trim().is_empty()
             && matches!(line.kind, Kind::Own | Kind::Quote { .. })
-            && words(line.text).len() < 3;
+            && stream.line_len(i) < 3;
         if short {
             let above = (0..i).rev().find(|&j| out[j] != Source::Blank);
             out[i] = match above {
@@ -999,33 +997,29 @@ fn is_new_paragraph(zoned: &Zoned<'_>, i: usize) -> bool {
 }
 
 /// The line of the reply on which the quoted ask ends, if the reply quotes it.
-fn locate(ask: &str, zoned: &Zoned<'_>) -> Option<usize> {
-    let ask_words: Vec<u32> = words(ask).iter().map(|w| hash(w)).collect();
+fn locate(ask: &str, stream: &Stream) -> Option<usize> {
+    let mut ask_words: Vec<u32> = Vec::new();
+    for_each_word(ask, |w| ask_words.push(hash(w)));
     if ask_words.len() < 2 {
         return None;
     }
     let tail_len = ask_words.len().min(4);
     let tail = &ask_words[ask_words.len() - tail_len..];
     let head = &ask_words[..ask_words.len().min(4)];
-    let mut stream: Vec<(u32, usize)> = Vec::new();
-    for (i, line) in zoned.lines.iter().enumerate() {
-        stream.extend(words(line.text).iter().map(|w| (hash(w), i)));
-    }
-    let find = |needle: &[u32]| {
-        stream
+    let words = &stream.words;
+    let find = |from: usize, needle: &[u32]| {
+        words[from..]
             .windows(needle.len())
             .position(|win| win.iter().zip(needle).all(|((w, _), n)| w == n))
+            .map(|p| p + from)
     };
-    let start = find(head)?;
-    let end = stream[start..]
-        .windows(tail_len)
-        .position(|win| win.iter().zip(tail).all(|((w, _), n)| w == n))?;
-    let end_pos = start + end + tail_len - 1;
+    let start = find(0, head)?;
+    let end_pos = find(start, tail)? + tail_len - 1;
     // The quoted ask must be quoted whole, not scattered over the reply.
     if end_pos - start > ask_words.len() * 2 + 6 {
         return None;
     }
-    Some(stream[end_pos].1)
+    Some(words[end_pos].1)
 }
 
 /// For each located ask, the first new text below it: (first line, text, shared), where

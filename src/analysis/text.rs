@@ -21,14 +21,48 @@ pub fn re(pattern: &str) -> Regex {
 /// Lower-cased words with typographic apostrophes folded, digits kept ("2,500" → "2500").
 pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
+    for_each_word(text, |w| out.push(w.to_string()));
+    out
+}
+
+/// Calls `f` with each word of `text` as [`words`] cuts them, without allocating per
+/// word: the hot loops (quote detection, prints) hash words as they come.
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
     let mut cur = String::new();
+    let mut emit = |cur: &mut String| {
+        if cur.is_empty() {
+            return;
+        }
+        // "14th" and "14" name the same day; "G4s" and "G4" the same model.
+        let all = cur.as_str();
+        let word = if all.as_bytes()[0].is_ascii_digit() && all.len() > 2 {
+            ["st", "nd", "rd", "th"]
+                .iter()
+                .find_map(|suffix| {
+                    all.strip_suffix(suffix)
+                        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .unwrap_or(all)
+        } else {
+            all
+        };
+        let word = if word.len() > 2 && word.ends_with('s') && word.bytes().any(|b| b.is_ascii_digit()) {
+            &word[..word.len() - 1]
+        } else {
+            word
+        };
+        f(word);
+        cur.clear();
+    };
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         let c = match c {
             '\u{2019}' | '\u{2018}' | '`' => '\'',
             c => c,
         };
-        if c.is_alphanumeric() {
+        if c.is_ascii_alphanumeric() {
+            cur.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
             cur.extend(c.to_lowercase());
         } else if (c == '\'' || c == ',' || c == '.')
             && !cur.is_empty()
@@ -37,35 +71,18 @@ pub fn words(text: &str) -> Vec<String> {
                 if c == '\'' {
                     n.is_alphabetic()
                 } else {
-                    n.is_ascii_digit() && cur.chars().all(|d| d.is_ascii_digit())
+                    n.is_ascii_digit() && cur.bytes().all(|d| d.is_ascii_digit())
                 }
             })
         {
             if c == '\'' {
                 cur.push('\'');
             }
-        } else if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+        } else {
+            emit(&mut cur);
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    // "14th" and "14" name the same day.
-    for w in &mut out {
-        if w.len() > 2 && w.as_bytes()[0].is_ascii_digit() {
-            for suffix in ["st", "nd", "rd", "th"] {
-                if let Some(n) = w
-                    .strip_suffix(suffix)
-                    .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-                {
-                    *w = n.to_string();
-                    break;
-                }
-            }
-        }
-    }
-    out
+    emit(&mut cur);
 }
 
 /// Whitespace-collapsed text with typographic apostrophes made plain, so that patterns
@@ -108,15 +125,58 @@ pub fn is_stopword(word: &str) -> bool {
     STOP.contains(word) || word.len() < 2
 }
 
+/// A topic word, stemmed, with the groups of words that answer for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stem {
+    pub text: String,
+    /// Bit n set: the word belongs to `RELATED[n]`.
+    pub groups: u32,
+}
+
+/// Words that answer for each other in business mail ("shipped" / "went out" /
+/// "tracking"), as stem prefixes.
+const RELATED: &[&[&str]] = &[
+    &["ship", "shipment", "dispatch", "went", "tracking", "courier", "deliv", "deliveri", "sent", "post", "mail"],
+    &["price", "cost", "quot", "rate", "fee", "total", "charg", "invoic", "bill", "pricing", "premium", "budget", "$"],
+    &["call", "ring", "phone", "contact", "reach", "number"],
+    &["date", "day", "when", "schedul", "deadlin"],
+    &["attend", "peopl", "guest", "headcount", "person", "particip"],
+    &["meet", "meetup", "kickoff", "call", "session"],
+    &["approv", "ok", "agre", "fine", "accept"],
+    &["annual", "year"],
+    &["pay", "invoic", "bill", "remitt"],
+    &["middl", "centr", "center"],
+    &["photo", "pictur", "scan", "imag", "copi"],
+    &["weekend", "saturday", "sunday"],
+    &["reimburs", "expens", "travel"],
+    &["cert", "certif", "certifi", "licens", "accredit"],
+    &["stock", "avail", "inventori", "backord", "shelf", "warehous"],
+];
+
+fn groups_of(stem: &str) -> u32 {
+    RELATED
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.iter().any(|p| stem.starts_with(p)))
+        .fold(0, |mask, (n, _)| mask | 1 << n)
+}
+
 /// Stems of the words that carry the topic of `text`.
-pub fn content_stems(text: &str) -> Vec<String> {
-    let mut seen = HashSet::new();
-    words(text)
-        .into_iter()
-        .filter(|w| !is_stopword(w))
-        .map(|w| stem(&w))
-        .filter(|s| seen.insert(s.clone()))
-        .collect()
+pub fn content_stems(text: &str) -> Vec<Stem> {
+    let mut out: Vec<Stem> = Vec::new();
+    for_each_word(text, |w| {
+        if is_stopword(w) {
+            return;
+        }
+        let text = stem(w);
+        if !out.iter().any(|s| s.text == text) {
+            out.push(Stem {
+                groups: groups_of(&text),
+                text,
+            });
+        }
+    });
+    out
 }
 
 /// A sentence or list item of a message's own text.
