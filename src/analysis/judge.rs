@@ -16,10 +16,10 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use jiff::civil::{Date, Weekday};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
-use super::text::{Stem, for_each_word, re, content_stems, list_marker, sentences, squash, words};
+use super::text::{Stem, for_each_word, re, re_set, content_stems, list_marker, sentences, squash, words};
 use super::zone::{Kind, Zoned};
 use super::{Ask, Status};
 use crate::message::Message;
@@ -35,9 +35,15 @@ pub struct SentPrint(Vec<u32>);
 const PRINT_LIMIT: usize = 60_000;
 
 impl SentPrint {
-    pub fn of(text: &str) -> SentPrint {
+    /// Prints the lines of a zoned sent message that a reply can quote without `>`
+    /// markers of its own: its own text and its unmarked (Outlook-style) history. Lines
+    /// the sent message itself quoted with `>` come back in replies quoted twice, which
+    /// tells them apart already.
+    pub fn of(zoned: &Zoned<'_>) -> SentPrint {
         let mut w: Vec<u32> = Vec::new();
-        for_each_word(text, |word| w.push(hash(word)));
+        for line in zoned.lines.iter().filter(|l| !matches!(l.kind, Kind::Quote { depth: 1.. })) {
+            for_each_word(line.text, |word| w.push(hash(word)));
+        }
         let mut grams: Vec<u32> = w.windows(3).take(PRINT_LIMIT).map(triple).collect();
         grams.sort_unstable();
         grams.dedup();
@@ -191,11 +197,6 @@ static PLACE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-static SEND_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\b(send|share|forward|provide|attach|email|e-mail|resend|upload|export)\b|\b(copy|pdf|file|document|form|invoice|export|spreadsheet|csv|report|certificate|contract|deck|slides|list|quote|photo|scan|statement)\b",
-    )
-});
 
 static ATTACHED: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -230,47 +231,15 @@ struct Wants {
     options: Vec<String>,
 }
 
-static WH_WHEN: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b",
-    )
-});
-static WH_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\bhow\s+(many|much|long|big|often|far)\b|\b(number\s+of|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b",
-    )
-});
-static WH_WHO: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(who|whom|whose)\b|\bwhich\s+(person|contact|customer|client)\b"));
-static WH_WHERE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\bwhere\b|\b(office|venue|location|place)\b"));
-static YES_NO_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)^\W*([\w'-]+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any|what\s+about|how\s+about)\b|\b(confirm\w*|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?",
-    )
-});
 
-static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b",
-    )
-});
 
-static PRACTICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\bwhat\s+((do|does|would)\s+)?(you|people|folks|others|everyone|anyone)(\s+\w+)?\s+(do|use|recommend|run|suggest)\b|\bhow\s+do\s+(you|people|others|folks)(\s+\w+)?\s+(handle|deal|manage|do|approach)\b|\bwhat\s+(are|is)\s+(you|people|everyone|folks)\s+using\b")
-});
 
 /// "We use MOSIX", "The usual way is to build ...", "I'd go with dual Athlons".
 static PRACTICE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)^(we|i)\s+(use|run|have|built|build|went|go|rely|just|usually|typically)\b|\b(the\s+usual\s+way|most\s+people|typically|usually|we\s+use|i\s+use|we've\s+been\s+using|i'd\s+go\s+with)\b")
 });
 
-static UPDATE_ASK: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(any\s+)?(update|updates|news|progress|status)\b"));
 
-static REVIEW_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(review|proofread|look\s+(it\s+)?(over|through)|take\s+a\s+look|have\s+a\s+look|comments|feedback|thoughts\s+on|sign\s+off)\b")
-});
 
 /// A verdict on something reviewed: "The main agreement is fine as is", "Schedule B is
 /// missing two forklifts", "Read through it last night".
@@ -278,29 +247,18 @@ static REVIEWED: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)\b(fine|good|great|ok|okay|looks|missing|wrong|correct|typos?|change|add|remove|approved?|lgtm|read|reviewed|went\s+through|comments?|suggest|fix|needs?)\b")
 });
 
-static PICK_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(prefer|preference|rather|which\s+(one|option|version|date|day|time|slot|of\s+(these|the|them))|choose|pick|go\s+with)\b")
-});
 
 /// "The Wednesday afternoon one suits me best", "Six months would be ideal".
 static PICK: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)\b(suits?|works?|prefer|best|go\s+(with|for)|let's\s+(do|go)|pick|choose|(i|we)('d|\s+would)\s+(like|love|take|rather)|would\s+be\s+(ideal|best|great|perfect|better)|please)\b")
 });
 
-static OFFER_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|shall|should|may)\s+i\b|want\s+me\s+to|would\s+you\s+like\s+me\s+to|if\s+(that|this|it)\s+is\s+ok\b.*\bi\s+can)")
-});
 
 /// Takes up an offer or tells what to do: "would be great if you could pick this up".
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)^((it\s+)?(would|will)\s+be\s+(great|nice|good|useful|helpful|appreciated)|yes\s+please|please\s+(do|go\s+ahead)|go\s+(for\s+it|ahead)|feel\s+free|if\s+you\s+(can|could)|you\s+(could|can|should|may)|sure|that\s+would\s+be)\b")
 });
 
-static EXPERIENCE_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\b(anyone|anybody|someone|somebody|you|people|others)\b.*?\b(had|has|have|seen|experienced|encountered|run\s+into|ran\s+into|come\s+across|faced|noticed|hit)\b",
-    )
-});
 
 /// "I got the same issue before", "we saw this too".
 static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -309,16 +267,51 @@ static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// What an ask's wording says about the answer it wants; matched in one pass.
+const WH_WHEN: &str = r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b";
+
+const WH_NUMBER: &str = r"(?i)\bhow\s+(many|much|long|big|often|far)\b|\b(number\s+of|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b";
+
+const WH_WHO: &str = r"(?i)\b(who|whom|whose)\b|\bwhich\s+(person|contact|customer|client)\b";
+
+const WH_WHERE: &str = r"(?i)\bwhere\b|\b(office|venue|location|place)\b";
+
+const YES_NO_ASK: &str = r"(?i)^\W*([\w'-]+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any|what\s+about|how\s+about)\b|\b(confirm\w*|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?";
+
+const SEND_ASK: &str = r"(?i)\b(send|share|forward|provide|attach|email|e-mail|resend|upload|export)\b|\b(copy|pdf|file|document|form|invoice|export|spreadsheet|csv|report|certificate|contract|deck|slides|list|quote|photo|scan|statement)\b";
+
+const ADVICE_ASK: &str = r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b";
+
+const PICK_ASK: &str = r"(?i)\b(prefer|preference|rather|which\s+(one|option|version|date|day|time|slot|of\s+(these|the|them))|choose|pick|go\s+with)\b";
+
+const UPDATE_ASK: &str = r"(?i)\b(any\s+)?(update|updates|news|progress|status)\b";
+
+const PRACTICE_ASK: &str = r"(?i)\bwhat\s+((do|does|would)\s+)?(you|people|folks|others|everyone|anyone)(\s+\w+)?\s+(do|use|recommend|run|suggest)\b|\bhow\s+do\s+(you|people|others|folks)(\s+\w+)?\s+(handle|deal|manage|do|approach)\b|\bwhat\s+(are|is)\s+(you|people|everyone|folks)\s+using\b";
+
+const REVIEW_ASK: &str = r"(?i)\b(review|proofread|look\s+(it\s+)?(over|through)|take\s+a\s+look|have\s+a\s+look|comments|feedback|thoughts\s+on|sign\s+off)\b";
+
+const EXPERIENCE_ASK: &str = r"(?i)\b(anyone|anybody|someone|somebody|you|people|others)\b.*?\b(had|has|have|seen|experienced|encountered|run\s+into|ran\s+into|come\s+across|faced|noticed|hit)\b";
+
+const OFFER_ASK: &str = r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|shall|should|may)\s+i\b|want\s+me\s+to|would\s+you\s+like\s+me\s+to|if\s+(that|this|it)\s+is\s+ok\b.*\bi\s+can)";
+
+const WANT_PATTERNS: [&str; 13] = [WH_WHEN, WH_NUMBER, WH_WHO, WH_WHERE, YES_NO_ASK, SEND_ASK, ADVICE_ASK, PICK_ASK, UPDATE_ASK, PRACTICE_ASK, REVIEW_ASK, EXPERIENCE_ASK, OFFER_ASK];
+
+static WANTS: LazyLock<RegexSet> = LazyLock::new(|| re_set(&WANT_PATTERNS));
+
 fn wants(ask: &str) -> Wants {
     let lower = ask.to_lowercase();
+    let m = WANTS.matches(&lower);
+    let has = |pattern: &str| {
+        let n = WANT_PATTERNS.iter().position(|p| *p == pattern);
+        n.is_some_and(|n| m.matched(n))
+    };
     Wants {
-        when: WH_WHEN.is_match(&lower),
-        number: WH_NUMBER.is_match(&lower),
-        who: WH_WHO.is_match(&lower),
-        place: WH_WHERE.is_match(&lower),
-        yes_no: YES_NO_ASK.is_match(&lower),
-        send: SEND_ASK.is_match(&lower)
-            && lower.contains(|c: char| c.is_alphabetic())
+        when: has(WH_WHEN),
+        number: has(WH_NUMBER),
+        who: has(WH_WHO),
+        place: has(WH_WHERE),
+        yes_no: has(YES_NO_ASK),
+        send: has(SEND_ASK)
             && (lower.contains("send")
                 || lower.contains("share")
                 || lower.contains("forward")
@@ -328,13 +321,13 @@ fn wants(ask: &str) -> Wants {
                 || lower.contains("export")
                 || lower.starts_with("a ")
                 || lower.contains("pdf")),
-        advice: ADVICE_ASK.is_match(&lower),
-        pick: PICK_ASK.is_match(&lower),
-        update: UPDATE_ASK.is_match(&lower),
-        practice: PRACTICE_ASK.is_match(&lower),
-        review: REVIEW_ASK.is_match(&lower),
-        experience: EXPERIENCE_ASK.is_match(&lower),
-        offer: OFFER_ASK.is_match(&lower),
+        advice: has(ADVICE_ASK),
+        pick: has(PICK_ASK),
+        update: has(UPDATE_ASK),
+        practice: has(PRACTICE_ASK),
+        review: has(REVIEW_ASK),
+        experience: has(EXPERIENCE_ASK),
+        offer: has(OFFER_ASK),
         options: options(&lower),
     }
 }
@@ -952,6 +945,10 @@ fn line_sources(zoned: &Zoned<'_>, stream: &Stream, print: &SentPrint) -> Vec<So
                     return Source::Furniture;
                 }
                 Kind::Own | Kind::Quote { .. } => {}
+            }
+            if matches!(line.kind, Kind::Quote { depth: 2.. }) {
+                // Quoted twice: what the sent message quoted, or older still.
+                return Source::Sent;
             }
             if stream.line_len(i) < 3 {
                 // Too short to tell; decided by its neighbours below.

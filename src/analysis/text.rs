@@ -1,6 +1,5 @@
 //! Words and sentences: the small vocabulary of text handling the analysis is built on.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -16,6 +15,18 @@ pub fn re(pattern: &str) -> Regex {
         std::borrow::Cow::Borrowed(pattern)
     };
     Regex::new(&pattern).expect("static regex")
+}
+
+/// [`re`] for a set of patterns matched in one pass.
+pub fn re_set(patterns: &[&str]) -> regex::RegexSet {
+    let patterns = patterns.iter().map(|p| {
+        if p.is_ascii() {
+            p.replace(r"\b", r"(?-u:\b)")
+        } else {
+            p.to_string()
+        }
+    });
+    regex::RegexSet::new(patterns).expect("static regex set")
 }
 
 /// Lower-cased words with typographic apostrophes folded, digits kept ("2,500" → "2500").
@@ -102,28 +113,269 @@ pub fn stem(word: &str) -> String {
 
 /// Words that say nothing about the topic of an ask or an answer.
 pub fn is_stopword(word: &str) -> bool {
-    static STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-        "a about above after again against all also am an and any are aren't as at be because been \
-         before being below between both but by can can't cannot could couldn't did didn't do does \
-         doesn't doing don't down during each either else even ever every few for from further get \
-         got had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself \
-         him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just \
-         let let's like may me might more most much must mustn't my myself need needs no nor not now \
-         of off on once only or other ought our ours ourselves out over own please quick quickly \
-         really same shall shan't she she'd she'll she's should shouldn't so some still such than \
-         that that's the their theirs them themselves then there there's these they they'd they'll \
-         they're they've this those through thus to too under until up upon us very via was wasn't \
-         we we'd we'll we're we've were weren't what what's when when's where where's whether which \
-         while who who's whom whose why why's will with won't would wouldn't yes yet you you'd \
-         you'll you're you've your yours yourself yourselves hi hello hey thanks thank dear ok okay \
-         also just able one two anyone someone somebody anything something thing things know tell \
-         let us send sent share confirm check see give make want wanted wondering wonder think \
-         sure yeah yep nope yup maybe perhaps well good great fine going gonna around back time"
-            .split_whitespace()
-            .collect()
-    });
-    STOP.contains(word) || word.len() < 2
+    word.len() < 2 || STOPWORDS.binary_search(&word).is_ok()
 }
+
+/// Sorted, for binary search.
+const STOPWORDS: &[&str] = &[
+    "a",
+    "able",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "anyone",
+    "anything",
+    "are",
+    "aren't",
+    "around",
+    "as",
+    "at",
+    "back",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "can't",
+    "cannot",
+    "check",
+    "confirm",
+    "could",
+    "couldn't",
+    "dear",
+    "did",
+    "didn't",
+    "do",
+    "does",
+    "doesn't",
+    "doing",
+    "don't",
+    "down",
+    "during",
+    "each",
+    "either",
+    "else",
+    "even",
+    "ever",
+    "every",
+    "few",
+    "fine",
+    "for",
+    "from",
+    "further",
+    "get",
+    "give",
+    "going",
+    "gonna",
+    "good",
+    "got",
+    "great",
+    "had",
+    "hadn't",
+    "has",
+    "hasn't",
+    "have",
+    "haven't",
+    "having",
+    "he",
+    "he'd",
+    "he'll",
+    "he's",
+    "hello",
+    "her",
+    "here",
+    "here's",
+    "hers",
+    "herself",
+    "hey",
+    "hi",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "how's",
+    "i",
+    "i'd",
+    "i'll",
+    "i'm",
+    "i've",
+    "if",
+    "in",
+    "into",
+    "is",
+    "isn't",
+    "it",
+    "it's",
+    "its",
+    "itself",
+    "just",
+    "know",
+    "let",
+    "let's",
+    "like",
+    "make",
+    "may",
+    "maybe",
+    "me",
+    "might",
+    "more",
+    "most",
+    "much",
+    "must",
+    "mustn't",
+    "my",
+    "myself",
+    "need",
+    "needs",
+    "no",
+    "nope",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "ok",
+    "okay",
+    "on",
+    "once",
+    "one",
+    "only",
+    "or",
+    "other",
+    "ought",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "perhaps",
+    "please",
+    "quick",
+    "quickly",
+    "really",
+    "same",
+    "see",
+    "send",
+    "sent",
+    "shall",
+    "shan't",
+    "share",
+    "she",
+    "she'd",
+    "she'll",
+    "she's",
+    "should",
+    "shouldn't",
+    "so",
+    "some",
+    "somebody",
+    "someone",
+    "something",
+    "still",
+    "such",
+    "sure",
+    "tell",
+    "than",
+    "thank",
+    "thanks",
+    "that",
+    "that's",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "there's",
+    "these",
+    "they",
+    "they'd",
+    "they'll",
+    "they're",
+    "they've",
+    "thing",
+    "things",
+    "think",
+    "this",
+    "those",
+    "through",
+    "thus",
+    "time",
+    "to",
+    "too",
+    "two",
+    "under",
+    "until",
+    "up",
+    "upon",
+    "us",
+    "very",
+    "via",
+    "want",
+    "wanted",
+    "was",
+    "wasn't",
+    "we",
+    "we'd",
+    "we'll",
+    "we're",
+    "we've",
+    "well",
+    "were",
+    "weren't",
+    "what",
+    "what's",
+    "when",
+    "when's",
+    "where",
+    "where's",
+    "whether",
+    "which",
+    "while",
+    "who",
+    "who's",
+    "whom",
+    "whose",
+    "why",
+    "why's",
+    "will",
+    "with",
+    "won't",
+    "wonder",
+    "wondering",
+    "would",
+    "wouldn't",
+    "yeah",
+    "yep",
+    "yes",
+    "yet",
+    "you",
+    "you'd",
+    "you'll",
+    "you're",
+    "you've",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "yup",
+];
 
 /// A topic word, stemmed, with the groups of words that answer for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -453,6 +705,12 @@ mod tests {
     fn split(text: &str) -> Vec<String> {
         let lines: Vec<(usize, &str)> = text.lines().enumerate().collect();
         sentences(&lines).into_iter().map(|s| s.text).collect()
+    }
+
+    #[test]
+    fn stopwords_are_sorted_for_binary_search() {
+        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_stopword("the") && is_stopword("don't") && !is_stopword("invoice"));
     }
 
     #[test]
