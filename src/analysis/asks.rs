@@ -71,7 +71,7 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
       | ^(would|do)\s+you\s+mind\b
       | ^(is|would)\s+it\s+be\s+possible\b
       | ^any\s+(chance|thoughts|objections|comments|feedback|ideas|update|updates|news|hint|hints|suggestions|advice|word|progress|idea|luck|pointers|opinions?)\b
-      | \b(i|we)\s*('d|\s+would|\s+'d)(\s+(also|really|just|still))?\s+(like|love|need|want)\s+(to\s+(know|hear|get|have|see|ask|receive|confirm|check|understand|find\s+out|learn)|your|you\s+to|an?\s+(update|copy|answer|quote|estimate|confirmation|response|reply|list|sample)|some\s+(advice|help|feedback|input|guidance|pointers)|any\s+(advice|help|feedback|input|guidance|pointers))\b
+      | \b(i|we)\s*('d|\s+would|\s+'d)(\s+(also|really|just|still))?\s+(like|love|need|want)\s+(to\s+(know|hear|ask|receive|confirm|check|understand|find\s+out|learn)|your|you\s+to|an?\s+(update|copy|answer|quote|estimate|confirmation|response|reply|list|sample)|some\s+(advice|help|feedback|input|guidance|pointers)|any\s+(advice|help|feedback|input|guidance|pointers))\b
       | \b(i|we)\s+(also\s+|still\s+|really\s+|just\s+)?(need|require)\s+(you\s+to|your|from\s+you|to\s+(know|get|have|see|receive|confirm|check|understand)|(the|a|an|some|any)\s+[\w\s-]+?\s+from\s+you)\b
       | \b(need|needs|needed)\s+from\s+you\b
       | \b(i|we)('d|\s+would)\s+(also\s+|still\s+)?need\b
@@ -114,7 +114,7 @@ static YOU: LazyLock<Regex> = LazyLock::new(|| {
 
 static ANSWER_OPENER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(well|simple|simply|easy|the\s+answer|the\s+reason|because|it's\s+because|it\s+is\s+because|basically|turns\s+out|short\s+answer|in\s+short|i\s+think|i\s+believe|my\s+guess|probably|obviously|clearly|answer:|yes|no|honestly|frankly|who\s+knows|nobody|no\s+one|of\s+course|beats\s+me|not\s+a\s+clue)\b",
+        r"(?i)^(well|simple|simply|easy|the\s+answer|the\s+reason|because|it's\s+because|it\s+is\s+because|basically|turns\s+out|short\s+answer|in\s+short|i\s+think|i\s+believe|my\s+guess|probably|obviously|clearly|answer:|yes|no|honestly|frankly|who\s+knows|nobody|no\s+one|of\s+course|beats\s+me|not\s+a\s+clue|mostly|mainly|largely|partly|primarily|because)\b",
     )
 });
 
@@ -266,8 +266,14 @@ fn is_request(core: &str) -> bool {
     REQUEST.is_match(core)
 }
 
+/// Questions nobody is meant to answer: "Why would anyone still vendor zlib in 2026?"
+static RHETORICAL_ALONE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^(why\s+would\s+(anyone|anybody|you)\b|who\s+(would|wouldn't)\s+(want|like|love)\b|how\s+hard\s+can\s+it\s+be|what\s+could\s+(possibly\s+)?go\s+wrong|who\s+doesn't\s+(love|like)\b)")
+});
+
 fn is_excluded(core: &str, text: &str) -> bool {
     is_greeting(text.trim())
+        || RHETORICAL_ALONE.is_match(core)
         || PLEASANTRY.is_match(core)
         || CONDITIONAL_LET_KNOW.is_match(core)
         || core.split_whitespace().count() == 0
@@ -286,17 +292,22 @@ fn is_self_answered(all: &[Sentence], i: usize, core: &str) -> bool {
         re(r"(?i)\b(even|always|ever|on\s+earth|the\s+heck|the\s+hell|another\s+round)\b")
     });
     // "How do you even thank people enough?" speaks to nobody, "you" or not.
+    static SELF_ANSWER: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"(?i)\bthe\s+answer\s+is\b|^(because|yes|no)\b")
+    });
     let to_reader = YOU.is_match(core) && !RHETORICAL.is_match(core);
-    if s.list.is_some() || !INTERROGATIVE_WH.is_match(core) || to_reader {
+    if s.list.is_some() || to_reader {
         return false;
     }
-    let after: Vec<&Sentence> = all[i + 1..]
-        .iter()
-        .take_while(|n| n.para == s.para && n.list.is_none())
-        .collect();
-    after.first().is_some_and(|n| {
-        ANSWER_OPENER.is_match(&core_text(&n.text)) || ANSWER_OPENER.is_match(&n.text)
-    })
+    let Some(next) = all.get(i + 1).filter(|n| n.para == s.para && n.list.is_none()) else {
+        return false;
+    };
+    let next_core = core_text(&next.text);
+    // "What changed? Mostly the TLS backend." and "So is it the allocator? For glibc the
+    // answer is clearly no."
+    let opens_answer = ANSWER_OPENER.is_match(&next_core) || ANSWER_OPENER.is_match(&next.text);
+    let answers = SELF_ANSWER.is_match(&next_core) || SELF_ANSWER.is_match(&next.text);
+    (INTERROGATIVE_WH.is_match(core) && opens_answer) || answers
 }
 
 /// Items like "A short bio (100 words or less) for the program" under a request intro;

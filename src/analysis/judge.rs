@@ -110,8 +110,9 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
 static DEFER: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)
         \b(get|come|circle|revert)\s+back\s+(to\s+you|on|with|about)\b
-      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll|she\s+will|he\s+will|they\s+will|let\s+me|let\s+us|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+|still\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|dig|investigate|think|review|consult|run\s+it\s+(by|past)|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
+      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll|she\s+will|he\s+will|they\s+will|let\s+me|let\s+us|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+|still\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|dig|investigate|think|review|consult|run\s+((it|this|that|them)\s+)?(by|past)|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
       | \b(let\s+me|need\s+to|have\s+to)\s+ask\b
+      | \b(i'll|we'll|i\s+will|we\s+will)\s+revert\b
       | \b(i'll|i\s+will|we'll|we\s+will|i'm\s+going\s+to|we're\s+going\s+to)\s+(take|have)\s+a\s+(closer\s+)?look\b
       | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll)\s+(send|share|forward|get|have|provide|email|confirm|reply|answer|respond)\b.*\b(later|tomorrow|tonight|soon|shortly|once|after|when|by|next|then|end\s+of|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this\s+(afternoon|evening|week))\b
       | \b(follow\s+up|come\s+back)\s+(on|with|about|regarding|to\s+you)\b
@@ -129,6 +130,12 @@ static DEFER: LazyLock<Regex> = LazyLock::new(|| {
       | \bwill\s+(look|check)\s+(at|into)\s+(this|it|that)\b
       | ^(tbd|tba|to\s+be\s+confirmed)\b
     ")
+});
+
+/// "+1, would also like to know", "That decides whether Easter is realistic": speaks
+/// about the question without answering it.
+static NO_ANSWER: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b((would|'d)\s+also\s+like\s+to\s+know|also\s+interested|same\s+question|wondering\s+the\s+same|following\s+this\s+thread)\b|^(that|this|it)\s+(decides|determines|depends\s+on|will\s+decide|will\s+determine)\b")
 });
 
 /// "Ana is out sick today": why nobody answers yet, not an answer.
@@ -482,6 +489,21 @@ pub fn judge(
 }
 
 /// Sets the ask's status from a block of text written for it. True if it said anything.
+/// What a deferral is about, for one ask: its own words, or, when it points back ("I'll
+/// put it on the agenda"), the words of the sentence before it.
+fn deferral_topic(need: &Need, units: &[Unit], n: usize) -> f32 {
+    static POINTS_BACK: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?i)\b(it|that|this|them|those|these)\b"));
+    let own = overlap(need, &units[n]);
+    if own >= 1.0 || !POINTS_BACK.is_match(&units[n].text) {
+        return own;
+    }
+    match n.checked_sub(1).map(|p| &units[p]) {
+        Some(before) if before.para == units[n].para => overlap(need, before),
+        _ => own,
+    }
+}
+
 /// A deferral wins over answers that do not speak to the ask ("I may have to tweak the
 /// lib. It will be Tuesday before I turn on my Mac").
 fn apply_units(ask: &mut Ask, need: &Need, units: &[Unit], reply_date: Option<Date>) -> bool {
@@ -691,21 +713,13 @@ impl Prose<'_> {
             // check. I'll get back to you on that.").
             let deferral = units
                 .iter()
-                .filter(|u| u.act == Act::Defer)
-                .map(|u| {
-                    let topic = units
-                        .iter()
-                        .filter(|p| p.para == u.para)
-                        .map(|p| overlap(&needs[i], p))
-                        .fold(0.0f32, f32::max);
-                    (u, topic)
-                })
+                .enumerate()
+                .filter(|(_, u)| u.act == Act::Defer)
+                .map(|(n, u)| (u, deferral_topic(&needs[i], units, n)))
                 .filter(|(_, topic)| *topic >= 1.0)
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             match (answer, deferral) {
-                (_, Some((u, topic)))
-                    if topic > answer_score || answer.is_some_and(|a| units[a].para == u.para) =>
-                {
+                (_, Some((u, topic))) if topic >= answer_score => {
                     defer(&mut asks[i], u, self.reply_date)
                 }
                 (Some(u), _) => set(&mut asks[i], Status::Answered, &units[u].text, None),
@@ -779,7 +793,7 @@ impl Prose<'_> {
 
 fn yes_no_answer(u: &Unit) -> bool {
     static ACCEPT: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?i)\b(works|work\s+(for|with)\s+(me|us)|suits\s+(me|us)|(is|are)\s+(fine|good|ok|okay|perfect|great)|sounds\s+good|no\s+problem)\b")
+        re(r"(?i)\b(works|work\s+(for|with)\s+(me|us)|suits\s+(me|us)|(is|are)\s+(fine|good|ok|okay|perfect|great)|sounds\s+good|no\s+problem|(all|you're|you\s+are|we're|we\s+are)\s+(all\s+)?set|booked|scheduled|arranged|sorted|done|taken\s+care\s+of|on\s+it)\b")
     });
     static CONJUNCTION: LazyLock<Regex> =
         LazyLock::new(|| re(r"(?i)^(and|but|so|also|plus|oh|as\s+for\s+that)\b[,\s]*"));
@@ -1110,6 +1124,7 @@ fn act(sentence: &str) -> Act {
     }
     if ACK.is_match(bare)
         || ABSENCE.is_match(bare)
+        || NO_ANSWER.is_match(bare)
         || super::asks::is_greeting(bare)
         || bare.is_empty()
         || text.starts_with('[') && text.ends_with(']')

@@ -594,6 +594,7 @@ const ABBREVIATIONS: &[&str] = &[
     "st", "no", "approx", "fig", "cf", "al", "ca", "resp", "incl", "dept", "est", "min", "max",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "tel",
     "ph", "nr", "bzw", "z.b", "u.a", "ggf", "usw", "iow", "approx",
+    "sgt", "capt", "lt", "col", "gen", "rev", "hon", "gov", "sen", "rep", "mt", "ft", "ave", "blvd", "corp",
 ];
 
 fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sentence>) {
