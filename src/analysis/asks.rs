@@ -120,7 +120,7 @@ static ANSWER_OPENER: LazyLock<Regex> = LazyLock::new(|| {
 
 static GREETING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(hi|hello|hey|dear|good\s+(morning|afternoon|evening)|greetings|hallo|bonjour|hola|ciao|moin|servus)\b[^.?!]*[,!.:]?$",
+        r"(?i)^(hi|hello|hey|dear|good\s+(morning|afternoon|evening)|greetings|hallo|bonjour|bonsoir|hola|buenos\s+d\S+|buongiorno|guten\s+tag|hej|moin|servus|ciao)\b[^.?!]*[,!.:]?$|^[A-Z][\w'-]+(\s+[A-Z][\w'-]+)?\s*,$",
     )
 });
 

@@ -161,7 +161,7 @@ static BLANKET: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)
         \b(yes|ok|okay|approved|agreed|confirmed|fine|sure|go\s+ahead)\s+(to|on|for)\s+(all|everything|each|both|every\s+one)\b
       | \b(all|both|everything|all\s+of\s+(them|these|those|the\s+above))\s+(two|three|four|five|six|seven|eight|nine|ten\s+)?(are|is|sound|sounds|look|looks|seem|seems)\s+(good|fine|ok|okay|great|right|correct|approved)\b
-      | \b(all|both|everything)\s+(two|three|four|five|six|\s)*(approved|confirmed|agreed|good|fine|ok)\b
+      | \b(all|both|everything)\s+(two|three|four|five|six|\s)*(approved|confirmed|agreed|good|fine|ok|sorted|done|fixed|handled|booked)\b
       | \ball\s+of\s+the\s+above\b
       | \byes\s*,?\s+(all|both)\b
       | \bapproved\s+(all|everything|on\s+all)\b
@@ -277,7 +277,7 @@ static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
 /// What an ask's wording says about the answer it wants; matched in one pass.
 const WH_WHEN: &str = r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b";
 
-const WH_NUMBER: &str = r"(?i)\bhow\s+(many|much|long|big|often|far)\b|\b(number\s+of|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b";
+const WH_NUMBER: &str = r"(?i)\bhow\s+(many|much|long|big|often|far|high|low)\b|\b(are|is)\s+there\s+any\b|\b(value|worth|maximum|minimum|level|levels|limit|percent|temperature|humidity|weight|length|width|height|dimensions|number\s+of|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b";
 
 const WH_WHO: &str = r"(?i)\b(who|whom|whose)\b|\bwhich\s+(person|contact|customer|client)\b";
 
@@ -690,7 +690,25 @@ impl Prose<'_> {
         let mut best: Vec<Option<usize>> = vec![None; asks.len()];
         let mut used: HashSet<usize> = HashSet::new();
         let mut shape_only: HashSet<usize> = HashSet::new();
-        for &(_, i, u, lexical) in &pairs {
+        // A short reply of one sentence per ask, each fitting its ask at least a little,
+        // answers in order ("180,000 euros ... / Your own team can pick them up / 50 lux").
+        let fitting = in_order
+            .iter()
+            .enumerate()
+            .filter_map(|(u, i)| i.map(|i| (u, i)))
+            .filter(|&(u, i)| score(&needs[i], &units[u], self.has_attachment) > 0.0)
+            .count();
+        let ordered = open.len() >= 2
+            && in_order.iter().any(Option::is_some)
+            && fitting + usize::from(open.len() >= 3) >= open.len();
+        if ordered {
+            for (u, i) in in_order.iter().enumerate() {
+                if let Some(i) = *i {
+                    best[i] = Some(u);
+                }
+            }
+        }
+        for &(_, i, u, lexical) in pairs.iter().filter(|_| !ordered) {
             // A sentence can answer two asks when it names both; a sentence that only has
             // the right shape ("Tuesday works") answers one.
             if best[i].is_some() || shape_only.contains(&u) || (!lexical && used.contains(&u)) {

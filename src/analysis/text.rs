@@ -403,6 +403,7 @@ const RELATED: &[&[&str]] = &[
     &["reimburs", "expens", "travel"],
     &["cert", "certif", "certifi", "licens", "accredit"],
     &["stock", "avail", "inventori", "backord", "shelf", "warehous"],
+    &["vegetarian", "vegan", "meat", "diet", "allerg", "gluten", "halal", "kosher"],
 ];
 
 fn groups_of(stem: &str) -> u32 {
