@@ -71,7 +71,7 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
       | ^(would|do)\s+you\s+mind\b
       | ^(is|would)\s+it\s+be\s+possible\b
       | ^any\s+(chance|thoughts|objections|comments|feedback|ideas|update|updates|news|hint|hints|suggestions|advice|word|progress|idea|luck|pointers|opinions?)\b
-      | \b(i|we)\s*('d|\s+would|\s+'d)(\s+(also|really|just|still))?\s+(like|love|need|want)\s+(to\s+(know|hear|ask|receive|confirm|check|understand|find\s+out|learn)|your|you\s+to|an?\s+(update|copy|answer|quote|estimate|confirmation|response|reply|list|sample)|some\s+(advice|help|feedback|input|guidance|pointers)|any\s+(advice|help|feedback|input|guidance|pointers))\b
+      | \b(i|we)\s*('d|\s+would|\s+'d)(\s+(also|really|just|still))?\s+(like|love|need|want)\s+(to\s+(know|hear|ask|receive|confirm|check|understand|find\s+out|learn)|to\s+(get|have|see)\s+(any|some|your)|your|you\s+to|an?\s+(update|copy|answer|quote|estimate|confirmation|response|reply|list|sample)|some\s+(advice|help|feedback|input|guidance|pointers)|any\s+(advice|help|feedback|input|guidance|pointers))\b
       | \b(i|we)\s+(also\s+|still\s+|really\s+|just\s+)?(need|require)\s+(you\s+to|your|from\s+you|to\s+(know|get|have|see|receive|confirm|check|understand)|(the|a|an|some|any)\s+[\w\s-]+?\s+from\s+you)\b
       | \b(need|needs|needed)\s+from\s+you\b
       | \b(i|we)('d|\s+would)\s+(also\s+|still\s+)?need\b
@@ -150,7 +150,9 @@ pub fn find(zoned: &Zoned<'_>) -> Vec<Found> {
             && (is_question(&core) || is_request(&core) || ASKING_INTRO.is_match(&core))
         {
             request_list = next_list(&all, i);
-            if LIST_INTRO.is_match(&s.text) {
+            // "Could you send the following?" and "We'd like to understand the proposal
+            // better." lead into the asks below; they are not asks of their own.
+            if LIST_INTRO.is_match(&s.text) || !is_question(&core) {
                 continue;
             }
         }

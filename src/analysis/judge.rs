@@ -224,6 +224,8 @@ struct Wants {
     advice: bool,
     /// Asks to pick ("Let me know which one you prefer").
     pick: bool,
+    /// Asks for wording ("How should the credit line read?"): a quoted phrase answers.
+    wording: bool,
     /// Asks for news ("Any update?"): anything substantive answers.
     update: bool,
     /// Asks what others do ("what do you people use for number crunching?").
@@ -279,7 +281,7 @@ const WH_WHEN: &str = r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+da
 
 const WH_NUMBER: &str = r"(?i)\bhow\s+(many|much|long|big|often|far|high|low)\b|\b(are|is)\s+there\s+any\b|\b(value|worth|maximum|minimum|level|levels|limit|percent|temperature|humidity|weight|length|width|height|dimensions|number\s+of|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b";
 
-const WH_WHO: &str = r"(?i)\b(who|whom|whose)\b|\bwhich\s+(person|contact|customer|client)\b";
+const WH_WHO: &str = r"(?i)\b(who|whom|whose)\b|\bwhich\s+(person|people|contact|customer|client|members?|colleagues?|staff)\b|\bwhich\s+of\s+(your|the|our)\s+(team|staff|people|colleagues)";
 
 const WH_WHERE: &str = r"(?i)\bwhere\b|\b(office|venue|location|place)\b";
 
@@ -301,7 +303,10 @@ const EXPERIENCE_ASK: &str = r"(?i)\b(anyone|anybody|someone|somebody|you|people
 
 const OFFER_ASK: &str = r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|shall|should|may)\s+i\b|want\s+me\s+to|would\s+you\s+like\s+me\s+to|if\s+(that|this|it)\s+is\s+ok\b.*\bi\s+can)";
 
-const WANT_PATTERNS: [&str; 13] = [WH_WHEN, WH_NUMBER, WH_WHO, WH_WHERE, YES_NO_ASK, SEND_ASK, ADVICE_ASK, PICK_ASK, UPDATE_ASK, PRACTICE_ASK, REVIEW_ASK, EXPERIENCE_ASK, OFFER_ASK];
+/// "How would you like the credit line to read?", "What title should we print?"
+const WORDING_ASK: &str = r"(?i)\b(how|what)\b.*\b(read|say|wording|worded|title|caption|credit|spell|spelled|spelt|appear)\b";
+
+const WANT_PATTERNS: [&str; 14] = [WORDING_ASK, WH_WHEN, WH_NUMBER, WH_WHO, WH_WHERE, YES_NO_ASK, SEND_ASK, ADVICE_ASK, PICK_ASK, UPDATE_ASK, PRACTICE_ASK, REVIEW_ASK, EXPERIENCE_ASK, OFFER_ASK];
 
 static WANTS: LazyLock<RegexSet> = LazyLock::new(|| re_set(&WANT_PATTERNS));
 
@@ -320,6 +325,9 @@ fn wants(ask: &str) -> Wants {
         yes_no: has(YES_NO_ASK),
         send: has(SEND_ASK)
             && (lower.contains("send")
+                || lower.contains(" back")
+                || lower.contains("return")
+                || lower.contains("signed")
                 || lower.contains("share")
                 || lower.contains("forward")
                 || lower.contains("provide")
@@ -331,6 +339,7 @@ fn wants(ask: &str) -> Wants {
         advice: has(ADVICE_ASK),
         pick: has(PICK_ASK),
         update: has(UPDATE_ASK),
+        wording: has(WORDING_ASK),
         practice: has(PRACTICE_ASK),
         review: has(REVIEW_ASK),
         experience: has(EXPERIENCE_ASK),
@@ -362,6 +371,9 @@ fn options(lower: &str) -> Vec<String> {
     }
     out
 }
+
+/// The paragraph number of the units standing for attachments.
+const ATTACHMENT: usize = usize::MAX;
 
 /// A unit of reply text that may answer: a sentence with what it does and its words.
 #[derive(Debug, Clone)]
@@ -473,7 +485,19 @@ pub fn judge(
             (i, if fresh { l.text } else { "" })
         })
         .collect();
-    let units = units_of_lines(&own);
+    let mut units = units_of_lines(&own);
+    // An attachment answers "please send me the floor plan" when its name says so.
+    units.extend(reply.attachments.iter().filter_map(|a| {
+        let name = a.name.as_deref()?;
+        let text = format!("[attached: {}]", name.replace(['_', '-', '.'], " "));
+        Some(Unit {
+            stems: content_stems(&text),
+            text,
+            act: Act::Answer,
+            number: None,
+            para: ATTACHMENT,
+        })
+    }));
     let replier = reply.from.as_ref().and_then(|a| {
         let name = a.first_name().unwrap_or_else(|| a.email.split(['@', '.']).next().unwrap_or("").to_string());
         (!name.is_empty()).then(|| name.to_lowercase())
@@ -638,8 +662,9 @@ impl Prose<'_> {
     /// Matches sentences to asks, best pairs first. 
     fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool], by_number: bool) {
         let units = self.units;
+        // Sentences that say something (attachments are not sentences).
         let speaking: Vec<usize> = (0..units.len())
-            .filter(|&u| units[u].act != Act::Nothing)
+            .filter(|&u| units[u].act != Act::Nothing && units[u].para != ATTACHMENT)
             .collect();
         let talkative = self.strict || speaking.len() > SHORT_REPLY_UNITS;
         // As many sentences as open asks: the n-th sentence likely answers the n-th ask.
@@ -915,7 +940,9 @@ fn generic_shape(need: &Need, unit: &Unit) -> f32 {
 fn specific_shape(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
     let wants = &need.wants;
     let text = &unit.text;
+    let quoted_phrase = text.contains('"') || text.contains('\u{201c}') || text.contains(':');
     let fits = (wants.offer && DIRECTIVE.is_match(bare(text)))
+        || (wants.wording && quoted_phrase)
         || (wants.update && unit.act == Act::Answer && unit.stems.len() >= 3)
         || (wants.review && REVIEWED.is_match(text))
         || (wants.practice && PRACTICE.is_match(text))
