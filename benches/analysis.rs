@@ -41,7 +41,12 @@ fn reply(size: usize) -> Vec<u8> {
     while body.len() < size {
         let _ = writeln!(body, "> {PROSE}\n>");
     }
-    message("dana@harborprint.com", "<reply@harborprint.com>", Some("<sent@brightloop.io>"), &body)
+    message(
+        "dana@harborprint.com",
+        "<reply@harborprint.com>",
+        Some("<sent@brightloop.io>"),
+        &body,
+    )
 }
 
 fn message(from: &str, id: &str, parent: Option<&str>, body: &str) -> Vec<u8> {

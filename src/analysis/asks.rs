@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::text::{re, Sentence, sentences};
+use super::text::{Sentence, re, sentences};
 use super::zone::Zoned;
 
 /// An ask as found, before any reply is judged.
@@ -18,7 +18,6 @@ pub struct Found {
     /// The list number ("2." or "b)") when the ask is a numbered list item.
     pub number: Option<u32>,
 }
-
 
 /// Words an ask may open with that do not change what it asks.
 static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
@@ -209,14 +208,57 @@ pub fn core_text(text: &str) -> String {
 /// "Mei-Ling, will the ...". Lower-cased first name.
 pub fn addressee(text: &str) -> Option<String> {
     static VOCATIVE: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"^\s*(?:(?:also|and|but|so|finally|lastly|p\.?s\.?)[,:]?\s+)?@?([A-Z][\p{L}'-]+)\s*(,|—|–|-|:)\s|@([\p{L}][\p{L}'-]+)")
+        re(
+            r"^\s*(?:(?:also|and|but|so|finally|lastly|p\.?s\.?)[,:]?\s+)?@?([A-Z][\p{L}'-]+)\s*(,|—|–|-|:)\s|@([\p{L}][\p{L}'-]+)",
+        )
     });
     const NOT_NAMES: &[&str] = &[
-        "also", "however", "finally", "first", "second", "third", "then", "next", "ok", "okay",
-        "yes", "no", "thanks", "great", "sure", "so", "well", "anyway", "lastly", "actually",
-        "separately", "additionally", "plus", "oh", "hi", "hello", "dear", "ps", "and", "but",
-        "otherwise", "meanwhile", "again", "now", "today", "tomorrow", "please", "sorry",
-        "similarly", "regarding", "re", "question", "questions", "update", "note", "fyi",
+        "also",
+        "however",
+        "finally",
+        "first",
+        "second",
+        "third",
+        "then",
+        "next",
+        "ok",
+        "okay",
+        "yes",
+        "no",
+        "thanks",
+        "great",
+        "sure",
+        "so",
+        "well",
+        "anyway",
+        "lastly",
+        "actually",
+        "separately",
+        "additionally",
+        "plus",
+        "oh",
+        "hi",
+        "hello",
+        "dear",
+        "ps",
+        "and",
+        "but",
+        "otherwise",
+        "meanwhile",
+        "again",
+        "now",
+        "today",
+        "tomorrow",
+        "please",
+        "sorry",
+        "similarly",
+        "regarding",
+        "re",
+        "question",
+        "questions",
+        "update",
+        "note",
+        "fyi",
     ];
     let caps = VOCATIVE.captures(text)?;
     let name = caps.get(1).or(caps.get(3))?.as_str().to_lowercase();
@@ -270,7 +312,9 @@ fn is_request(core: &str) -> bool {
 
 /// Questions nobody is meant to answer: "Why would anyone still vendor zlib in 2026?"
 static RHETORICAL_ALONE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^(why\s+would\s+(anyone|anybody|you)\b|who\s+(would|wouldn't)\s+(want|like|love)\b|how\s+hard\s+can\s+it\s+be|what\s+could\s+(possibly\s+)?go\s+wrong|who\s+doesn't\s+(love|like)\b)")
+    re(
+        r"(?i)^(why\s+would\s+(anyone|anybody|you)\b|who\s+(would|wouldn't)\s+(want|like|love)\b|how\s+hard\s+can\s+it\s+be|what\s+could\s+(possibly\s+)?go\s+wrong|who\s+doesn't\s+(love|like)\b)",
+    )
 });
 
 fn is_excluded(core: &str, text: &str) -> bool {
@@ -294,14 +338,16 @@ fn is_self_answered(all: &[Sentence], i: usize, core: &str) -> bool {
         re(r"(?i)\b(even|always|ever|on\s+earth|the\s+heck|the\s+hell|another\s+round)\b")
     });
     // "How do you even thank people enough?" speaks to nobody, "you" or not.
-    static SELF_ANSWER: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?i)\bthe\s+answer\s+is\b|^(because|yes|no)\b")
-    });
+    static SELF_ANSWER: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?i)\bthe\s+answer\s+is\b|^(because|yes|no)\b"));
     let to_reader = YOU.is_match(core) && !RHETORICAL.is_match(core);
     if s.list.is_some() || to_reader {
         return false;
     }
-    let Some(next) = all.get(i + 1).filter(|n| n.para == s.para && n.list.is_none()) else {
+    let Some(next) = all
+        .get(i + 1)
+        .filter(|n| n.para == s.para && n.list.is_none())
+    else {
         return false;
     };
     let next_core = core_text(&next.text);
@@ -309,7 +355,15 @@ fn is_self_answered(all: &[Sentence], i: usize, core: &str) -> bool {
     // answer is clearly no."
     let opens_answer = ANSWER_OPENER.is_match(&next_core) || ANSWER_OPENER.is_match(&next.text);
     let answers = SELF_ANSWER.is_match(&next_core) || SELF_ANSWER.is_match(&next.text);
-    (INTERROGATIVE_WH.is_match(core) && opens_answer) || answers
+    // "So where does that leave the go-live date? Still 3 November." asks the writer,
+    // who answers at once.
+    static TO_SELF: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"(?i)^so\s+(what|where|how|why|who|which|is|are|does|do|did|was|were)\b")
+    });
+    let declarative = !next.text.contains('?') && !is_request(&next_core);
+    (INTERROGATIVE_WH.is_match(core) && opens_answer)
+        || answers
+        || (TO_SELF.is_match(&s.text) && declarative)
 }
 
 /// Items like "A short bio (100 words or less) for the program" under a request intro;

@@ -19,11 +19,12 @@ use jiff::civil::{Date, Weekday};
 use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
-use super::text::{Stem, for_each_word, re, re_set, content_stems, list_marker, sentences, squash, words};
+use super::text::{
+    Stem, content_stems, for_each_word, list_marker, re, re_set, sentences, squash, words,
+};
 use super::zone::{Kind, Zoned};
 use super::{Ask, Status};
 use crate::message::Message;
-
 
 /// A compact print of the sent text (hashes of its word triples), enough to tell which
 /// lines of a reply quote it. Kept instead of the body, which the store never holds.
@@ -41,7 +42,11 @@ impl SentPrint {
     /// tells them apart already.
     pub fn of(zoned: &Zoned<'_>) -> SentPrint {
         let mut w: Vec<u32> = Vec::new();
-        for line in zoned.lines.iter().filter(|l| !matches!(l.kind, Kind::Quote { depth: 1.. })) {
+        for line in zoned
+            .lines
+            .iter()
+            .filter(|l| !matches!(l.kind, Kind::Quote { depth: 1.. }))
+        {
             for_each_word(line.text, |word| w.push(hash(word)));
         }
         let mut grams: Vec<u32> = w.windows(3).take(PRINT_LIMIT).map(triple).collect();
@@ -104,17 +109,18 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
       | good\s+(question|point|catch).* | interesting.* | (i\s+)?like\s+(that|this|the)\s+(idea|solution|approach|plan).*
       | (i'll|i\s+will|we'll|we\s+will)\s+(take|use|consider|keep)\s+(your|the|these|those)\s+(suggestions?|advice|ideas?|points?|feedback).*
       | thanks?\s+for\s+.* | (i\s+)?(can't|cannot|can\s+not)\s+thank\s+.*
+      | see\s+you\s+(then|there|soon|tomorrow|next\s+\w+|on\s+\w+)
     )[.!]*$")
 });
 
 static DEFER: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)
         \b(get|come|circle|revert)\s+back\s+(to\s+you|on|with|about)\b
-      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll|she\s+will|he\s+will|they\s+will|let\s+me|let\s+us|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+|still\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|dig|investigate|think|review|consult|run\s+((it|this|that|them)\s+)?(by|past)|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
+      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll|she\s+will|he\s+will|they\s+will|let\s+me|let\s+us|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+|still\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|dig|investigate|think|review|consult|test|try|run\s+((it|this|that|them)\s+)?(by|past)|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
       | \b(let\s+me|need\s+to|have\s+to)\s+ask\b
       | \b(i'll|we'll|i\s+will|we\s+will)\s+revert\b
       | \b(i'll|i\s+will|we'll|we\s+will|i'm\s+going\s+to|we're\s+going\s+to)\s+(take|have)\s+a\s+(closer\s+)?look\b
-      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll)\s+(send|share|forward|get|have|provide|email|confirm|reply|answer|respond)\b.*\b(later|tomorrow|tonight|soon|shortly|once|after|when|by|next|then|end\s+of|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this\s+(afternoon|evening|week))\b
+      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll)\s+(send|share|forward|get|have|provide|email|confirm|reply|answer|respond)\b.*\b(later|tomorrow|tonight|soon|shortly|once|after|when|by|next|then|end\s+of|over\s+the\s+weekend|this\s+weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this\s+(afternoon|evening|week))\b
       | \b(follow\s+up|come\s+back)\s+(on|with|about|regarding|to\s+you)\b
       | \b(i'll|i\s+will|we'll|we\s+will)\s+(let\s+you\s+know|keep\s+you\s+(posted|updated|informed)|update\s+you)\b
       | \blet\s+you\s+know\s+(how|what|when|once|if|whether|the\s+outcome)\b
@@ -135,12 +141,16 @@ static DEFER: LazyLock<Regex> = LazyLock::new(|| {
 /// "+1, would also like to know", "That decides whether Easter is realistic": speaks
 /// about the question without answering it.
 static NO_ANSWER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b((would|'d)\s+also\s+like\s+to\s+know|also\s+interested|same\s+question|wondering\s+the\s+same|following\s+this\s+thread)\b|^(that|this|it)\s+(decides|determines|depends\s+on|will\s+decide|will\s+determine)\b")
+    re(
+        r"(?i)\b((would|'d)\s+also\s+like\s+to\s+know|also\s+interested|same\s+question|wondering\s+the\s+same|following\s+this\s+thread)\b|^(that|this|it)\s+(decides|determines|depends\s+on|will\s+decide|will\s+determine)\b|\b(depending|depends)\s+on\s+(that|this|it|which|whether|what)\b",
+    )
 });
 
 /// "Ana is out sick today": why nobody answers yet, not an answer.
 static ABSENCE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^([\p{L}'-]+|i|we|she|he|they)\s+(is|am|are|'s|'m|'re)\s+(currently\s+)?(out|away|off|sick|ill|travell?ing|on\s+(leave|vacation|holiday|a\s+trip)|out\s+of\s+(the\s+)?office)\b[^,;]*[.!]?$")
+    re(
+        r"(?i)^([\p{L}'-]+|i|we|she|he|they)\s+(is|am|are|'s|'m|'re)\s+(currently\s+)?(out|away|off|sick|ill|travell?ing|on\s+(leave|vacation|holiday|a\s+trip)|out\s+of\s+(the\s+)?office)\b[^,;]*[.!]?$",
+    )
 });
 
 /// Asks back for something: a reply made only of these answers nothing.
@@ -176,7 +186,7 @@ static REST: LazyLock<Regex> = LazyLock::new(|| {
 
 static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|(i'm|i\s+am|we're|we\s+are)\s+(happy|glad|fine|ok|okay|able|available|free|in)|(we|i|they|she|he)\s+(can|could|will|would|do|did|don't|didn't|can't|cannot|won't|'ll|'d)\b|(we|i)'(ll|d)\b|(it|that|this)\s+(is|isn't|was|wasn't|does|doesn't|will|won't)\b|(it's|that's)\b|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
+        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|(i'm|i\s+am|we're|we\s+are)\s+(happy|glad|fine|ok|okay|able|available|free|in)|(we|i|they|she|he)\s+(can|could|will|would|do|did|don't|didn't|can't|cannot|won't|'ll|'d)\b|(we|i)'(ll|d)\b|(it|that|this)\s+(is|isn't|was|wasn't|does|doesn't|will|won't)\b|(it's|that's)\b|(it|that|this|they|she|he)'ll\b|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
     )
 });
 
@@ -203,7 +213,6 @@ static PLACE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(at|in|on|to|from)\s+(the\s+)?([A-Z]\w+|our|your|my|their|office|site|place|room|home|hq)\b|\b(here|there|yours|ours|office|place)\b",
     )
 });
-
 
 static ATTACHED: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -240,34 +249,34 @@ struct Wants {
     options: Vec<String>,
 }
 
-
-
-
 /// "We use MOSIX", "The usual way is to build ...", "I'd go with dual Athlons".
 static PRACTICE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^(we|i)\s+(use|run|have|built|build|went|go|rely|just|usually|typically)\b|\b(the\s+usual\s+way|most\s+people|typically|usually|we\s+use|i\s+use|we've\s+been\s+using|i'd\s+go\s+with)\b")
+    re(
+        r"(?i)^(we|i)\s+(use|run|have|built|build|went|go|rely|just|usually|typically)\b|\b(the\s+usual\s+way|most\s+people|typically|usually|we\s+use|i\s+use|we've\s+been\s+using|i'd\s+go\s+with)\b",
+    )
 });
-
-
 
 /// A verdict on something reviewed: "The main agreement is fine as is", "Schedule B is
 /// missing two forklifts", "Read through it last night".
 static REVIEWED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(fine|good|great|ok|okay|looks|missing|wrong|correct|typos?|change|add|remove|approved?|lgtm|read|reviewed|went\s+through|comments?|suggest|fix|needs?)\b")
+    re(
+        r"(?i)\b(fine|good|great|ok|okay|looks|missing|wrong|correct|typos?|change|add|remove|approved?|lgtm|read|reviewed|went\s+through|comments?|suggest|fix|needs?)\b",
+    )
 });
-
 
 /// "The Wednesday afternoon one suits me best", "Six months would be ideal".
 static PICK: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(suits?|works?|prefer|best|go\s+(with|for)|let's\s+(do|go)|pick|choose|(i|we)('d|\s+would)\s+(like|love|take|rather)|would\s+be\s+(ideal|best|great|perfect|better)|please)\b")
+    re(
+        r"(?i)\b(suits?|works?|prefer|best|go\s+(with|for)|let's\s+(do|go)|pick|choose|(i|we)('d|\s+would)\s+(like|love|take|rather)|would\s+be\s+(ideal|best|great|perfect|better)|please)\b",
+    )
 });
-
 
 /// Takes up an offer or tells what to do: "would be great if you could pick this up".
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^((it\s+)?(would|will)\s+be\s+(great|nice|good|useful|helpful|appreciated)|yes\s+please|please\s+(do|go\s+ahead)|go\s+(for\s+it|ahead)|feel\s+free|if\s+you\s+(can|could)|you\s+(could|can|should|may)|sure|that\s+would\s+be)\b")
+    re(
+        r"(?i)^((it\s+)?(would|will)\s+be\s+(great|nice|good|useful|helpful|appreciated)|yes\s+please|please\s+(do|go\s+ahead)|go\s+(for\s+it|ahead)|feel\s+free|if\s+you\s+(can|could)|you\s+(could|can|should|may)|sure|that\s+would\s+be)\b",
+    )
 });
-
 
 /// "I got the same issue before", "we saw this too".
 static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -306,7 +315,22 @@ const OFFER_ASK: &str = r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|sh
 /// "How would you like the credit line to read?", "What title should we print?"
 const WORDING_ASK: &str = r"(?i)\b(how|what)\b.*\b(read|say|wording|worded|title|caption|credit|spell|spelled|spelt|appear)\b";
 
-const WANT_PATTERNS: [&str; 14] = [WORDING_ASK, WH_WHEN, WH_NUMBER, WH_WHO, WH_WHERE, YES_NO_ASK, SEND_ASK, ADVICE_ASK, PICK_ASK, UPDATE_ASK, PRACTICE_ASK, REVIEW_ASK, EXPERIENCE_ASK, OFFER_ASK];
+const WANT_PATTERNS: [&str; 14] = [
+    WORDING_ASK,
+    WH_WHEN,
+    WH_NUMBER,
+    WH_WHO,
+    WH_WHERE,
+    YES_NO_ASK,
+    SEND_ASK,
+    ADVICE_ASK,
+    PICK_ASK,
+    UPDATE_ASK,
+    PRACTICE_ASK,
+    REVIEW_ASK,
+    EXPERIENCE_ASK,
+    OFFER_ASK,
+];
 
 static WANTS: LazyLock<RegexSet> = LazyLock::new(|| re_set(&WANT_PATTERNS));
 
@@ -499,7 +523,9 @@ pub fn judge(
         })
     }));
     let replier = reply.from.as_ref().and_then(|a| {
-        let name = a.first_name().unwrap_or_else(|| a.email.split(['@', '.']).next().unwrap_or("").to_string());
+        let name = a
+            .first_name()
+            .unwrap_or_else(|| a.email.split(['@', '.']).next().unwrap_or("").to_string());
         (!name.is_empty()).then(|| name.to_lowercase())
     });
     let prose = Prose {
@@ -659,7 +685,7 @@ impl Prose<'_> {
         true
     }
 
-    /// Matches sentences to asks, best pairs first. 
+    /// Matches sentences to asks, best pairs first.
     fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool], by_number: bool) {
         let units = self.units;
         // Sentences that say something (attachments are not sentences).
@@ -776,12 +802,7 @@ impl Prose<'_> {
     /// What is still open after matching: a lone ask answered by a reply that speaks to
     /// it, a bare "+1" for yes/no asks, and deferrals that name no topic ("I'll get back
     /// to you on the rest").
-    fn leftovers(
-        &self,
-        asks: &mut [Ask],
-        needs: &[Need],
-        decided: &mut [bool],
-    ) {
+    fn leftovers(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
         let units = self.units;
         let answers: Vec<&Unit> = units.iter().filter(|u| u.act == Act::Answer).collect();
         let still: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
@@ -836,7 +857,9 @@ impl Prose<'_> {
 
 fn yes_no_answer(u: &Unit) -> bool {
     static ACCEPT: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?i)\b(works|work\s+(for|with)\s+(me|us)|suits\s+(me|us)|(is|are)\s+(fine|good|ok|okay|perfect|great)|sounds\s+good|no\s+problem|(all|you're|you\s+are|we're|we\s+are)\s+(all\s+)?set|booked|scheduled|arranged|sorted|done|taken\s+care\s+of|on\s+it)\b")
+        re(
+            r"(?i)\b(works|work\s+(for|with)\s+(me|us)|suits\s+(me|us)|(is|are)\s+(fine|good|ok|okay|perfect|great)|sounds\s+good|no\s+problem|(all|you're|you\s+are|we're|we\s+are)\s+(all\s+)?set|booked|scheduled|arranged|sorted|done|taken\s+care\s+of|on\s+it|i'll\s+be\s+there|count\s+me\s+in)\b",
+        )
     });
     static CONJUNCTION: LazyLock<Regex> =
         LazyLock::new(|| re(r"(?i)^(and|but|so|also|plus|oh|as\s+for\s+that)\b[,\s]*"));
@@ -861,7 +884,9 @@ fn speaks_to(need: &Need, unit: &Unit, has_attachment: bool, strict: bool) -> bo
 /// ("Hi Beatriz, here you go.").
 fn bare(text: &str) -> &str {
     static TAG: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?i)^\s*(\[[^\]]+\]\s*|(hi|hello|hey|dear|thanks|thank\s+you)\s+[\p{L}'-]+\s*[,!:]\s*)")
+        re(
+            r"(?i)^\s*(\[[^\]]+\]\s*|(hi|hello|hey|dear|thanks|thank\s+you)\s+[\p{L}'-]+\s*[,!:]\s*)",
+        )
     });
     let text = match TAG.find(text) {
         Some(m) if m.end() < text.len() => &text[m.end()..],
@@ -878,7 +903,11 @@ fn overlap(need: &Need, unit: &Unit) -> f32 {
         let weight = stem_weight(&a.text);
         if unit.stems.iter().any(|s| s.text == a.text) {
             total += weight;
-        } else if unit.stems.iter().any(|s| near(&a.text, &s.text) || a.groups & s.groups != 0) {
+        } else if unit
+            .stems
+            .iter()
+            .any(|s| near(&a.text, &s.text) || a.groups & s.groups != 0)
+        {
             total += 0.7 * weight;
         }
     }
@@ -921,11 +950,12 @@ fn generic_shape(need: &Need, unit: &Unit) -> f32 {
     if wants.place && PLACE_WORDS.is_match(text) {
         shape = shape.max(0.6);
     }
-    if unit
-        .stems
-        .iter()
-        .any(|s| wants.options.iter().any(|o| *o == s.text || near(o, &s.text)))
-    {
+    if unit.stems.iter().any(|s| {
+        wants
+            .options
+            .iter()
+            .any(|o| *o == s.text || near(o, &s.text))
+    }) {
         shape = shape.max(1.2);
     }
     if wants.yes_no && yes_no_answer(unit) {
@@ -1121,7 +1151,11 @@ fn answerable_kind(kind: Kind) -> bool {
 
 /// The reply answers between the quoted asks, rather than once above or below the quote.
 fn is_interleaved(blocks: &[Option<(usize, String, bool)>]) -> bool {
-    let mut starts: Vec<usize> = blocks.iter().flatten().map(|(start, _, _)| *start).collect();
+    let mut starts: Vec<usize> = blocks
+        .iter()
+        .flatten()
+        .map(|(start, _, _)| *start)
+        .collect();
     starts.sort_unstable();
     starts.dedup();
     starts.len() >= 2
@@ -1153,7 +1187,9 @@ fn units_of_lines(lines: &[(usize, &str)]) -> Vec<Unit> {
 
 fn act(sentence: &str) -> Act {
     static STRONG_YES_NO: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?i)^(yes|yeah|yep|yup|no|nope|sure|of\s+course|absolutely|definitely|certainly|correct)\b")
+        re(
+            r"(?i)^(yes|yeah|yep|yup|no|nope|sure|of\s+course|absolutely|definitely|certainly|correct)\b",
+        )
     });
     let text = sentence.trim();
     let bare = bare(text);

@@ -57,11 +57,12 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
         } else {
             all
         };
-        let word = if word.len() > 2 && word.ends_with('s') && word.bytes().any(|b| b.is_ascii_digit()) {
-            &word[..word.len() - 1]
-        } else {
-            word
-        };
+        let word =
+            if word.len() > 2 && word.ends_with('s') && word.bytes().any(|b| b.is_ascii_digit()) {
+                &word[..word.len() - 1]
+            } else {
+                word
+            };
         f(word);
         cur.clear();
     };
@@ -388,11 +389,24 @@ pub struct Stem {
 /// Words that answer for each other in business mail ("shipped" / "went out" /
 /// "tracking"), as stem prefixes.
 const RELATED: &[&[&str]] = &[
-    &["ship", "shipment", "dispatch", "went", "tracking", "courier", "deliv", "deliveri", "sent", "post", "mail"],
-    &["price", "cost", "quot", "rate", "fee", "total", "charg", "invoic", "bill", "pricing", "premium", "budget", "$"],
+    &[
+        "ship", "shipment", "dispatch", "went", "tracking", "courier", "deliv", "deliveri", "sent",
+        "post", "mail",
+    ],
+    &[
+        "price", "cost", "quot", "rate", "fee", "total", "charg", "invoic", "bill", "pricing",
+        "premium", "budget", "$",
+    ],
     &["call", "ring", "phone", "contact", "reach", "number"],
     &["date", "day", "when", "schedul", "deadlin"],
-    &["attend", "peopl", "guest", "headcount", "person", "particip"],
+    &[
+        "attend",
+        "peopl",
+        "guest",
+        "headcount",
+        "person",
+        "particip",
+    ],
     &["meet", "meetup", "kickoff", "call", "session"],
     &["approv", "ok", "agre", "fine", "accept"],
     &["annual", "year"],
@@ -402,8 +416,24 @@ const RELATED: &[&[&str]] = &[
     &["weekend", "saturday", "sunday"],
     &["reimburs", "expens", "travel"],
     &["cert", "certif", "certifi", "licens", "accredit"],
-    &["stock", "avail", "inventori", "backord", "shelf", "warehous"],
-    &["vegetarian", "vegan", "meat", "diet", "allerg", "gluten", "halal", "kosher"],
+    &[
+        "stock",
+        "avail",
+        "inventori",
+        "backord",
+        "shelf",
+        "warehous",
+    ],
+    &[
+        "vegetarian",
+        "vegan",
+        "meat",
+        "diet",
+        "allerg",
+        "gluten",
+        "halal",
+        "kosher",
+    ],
 ];
 
 fn groups_of(stem: &str) -> u32 {
@@ -594,8 +624,8 @@ const ABBREVIATIONS: &[&str] = &[
     "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "co", "jr", "sr",
     "st", "no", "approx", "fig", "cf", "al", "ca", "resp", "incl", "dept", "est", "min", "max",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "tel",
-    "ph", "nr", "bzw", "z.b", "u.a", "ggf", "usw", "iow", "approx",
-    "sgt", "capt", "lt", "col", "gen", "rev", "hon", "gov", "sen", "rep", "mt", "ft", "ave", "blvd", "corp",
+    "ph", "nr", "bzw", "z.b", "u.a", "ggf", "usw", "iow", "approx", "sgt", "capt", "lt", "col",
+    "gen", "rev", "hon", "gov", "sen", "rep", "mt", "ft", "ave", "blvd", "corp",
 ];
 
 fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sentence>) {
