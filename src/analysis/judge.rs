@@ -920,8 +920,6 @@ fn near(a: &str, b: &str) -> bool {
     common >= 4 && common * 5 >= shorter * 4
 }
 
-/// Words that answer for each other in business mail.
-
 /// How well `unit` answers an ask: shared words plus the right shape of answer.
 fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
     let lexical = overlap(need, unit);
