@@ -288,7 +288,11 @@ pub fn question_clause(core: &str) -> &str {
         .and_then(|c| c.get(2))
         .map_or(core, |m| &core[m.start()..]);
     // "We'd like to pay on 30-day terms - is that possible?" asks about what came before.
-    if POINTS_BACK.is_match(clause) { core } else { clause }
+    if POINTS_BACK.is_match(clause) {
+        core
+    } else {
+        clause
+    }
 }
 
 /// Has a real question mark: not one inside a URL (already replaced) and not an aside

@@ -884,14 +884,17 @@ fn yes_no_answer(u: &Unit) -> bool {
     let text = CONJUNCTION.find(text).map_or(text, |m| &text[m.end()..]);
     // "30 days is fine for co-ops - put the terms on the PO": the first clause decides.
     let first = text.split([';', '-', '—', '–']).next().unwrap_or(text);
-    YES_NO_START.is_match(text) || (first.split_whitespace().count() <= 12 && ACCEPT.is_match(first))
+    YES_NO_START.is_match(text)
+        || (first.split_whitespace().count() <= 12 && ACCEPT.is_match(first))
 }
 
 /// "Done now.", "Booked for Thursday": a request was carried out. Answers requests, not
 /// questions ("once or twice daily?" is not answered by "Done").
 fn carried_out(u: &Unit) -> bool {
     static DONE: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?i)\b(done|booked|scheduled|arranged|sorted|fixed|sent|added|reset|taken\s+care\s+of|on\s+it|will\s+do|no\s+problem|sure\s+thing|(you're|you\s+are|we're|we\s+are|all)\s+(all\s+)?set)\b")
+        re(
+            r"(?i)\b(done|booked|scheduled|arranged|sorted|fixed|sent|added|reset|taken\s+care\s+of|on\s+it|will\s+do|no\s+problem|sure\s+thing|(you're|you\s+are|we're|we\s+are|all)\s+(all\s+)?set)\b",
+        )
     });
     let text = bare(&u.text);
     text.split_whitespace().count() <= 15 && DONE.is_match(text)

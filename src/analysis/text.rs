@@ -434,7 +434,15 @@ const RELATED: &[&[&str]] = &[
         "halal",
         "kosher",
     ],
-    &["instructor", "coach", "trainer", "guid", "teacher", "staff", "supervis"],
+    &[
+        "instructor",
+        "coach",
+        "trainer",
+        "guid",
+        "teacher",
+        "staff",
+        "supervis",
+    ],
     &["equat", "formula", "eq"],
 ];
 
