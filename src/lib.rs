@@ -7,4 +7,7 @@
 
 pub mod analysis;
 pub mod config;
+pub mod imap;
 pub mod message;
+pub mod store;
+pub mod thread;
