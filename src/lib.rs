@@ -11,3 +11,4 @@ pub mod imap;
 pub mod message;
 pub mod store;
 pub mod thread;
+pub mod sync;

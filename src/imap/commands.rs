@@ -262,6 +262,19 @@ impl Connection {
         Ok(items)
     }
 
+    /// The MIME leaves (BODYSTRUCTURE) of each message in `chunk`.
+    pub async fn fetch_structure(
+        &mut self,
+        chunk: &UidChunk,
+    ) -> Result<Vec<(u32, Vec<Leaf>)>, ImapError> {
+        Ok(self
+            .uid_fetch(chunk, "(UID BODYSTRUCTURE)")
+            .await?
+            .into_iter()
+            .map(|(uid, f)| (uid, f.leaves.unwrap_or_default()))
+            .collect())
+    }
+
     /// The text part `section` of each message in `chunk`, at most `max_bytes` of it.
     /// An empty section means the body of a single-part message (`TEXT`).
     pub async fn fetch_text(
