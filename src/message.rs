@@ -27,7 +27,11 @@ pub struct Address {
 impl Address {
     /// The first word of the display name, else the local part, for "Hi Dana,".
     pub fn first_name(&self) -> Option<String> {
-        let name = self.name.as_deref().map(str::trim).filter(|n| !n.is_empty())?;
+        let name = self
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())?;
         // "Reyes, Dana" is how Outlook directories write names.
         let given = match name.split_once(',') {
             Some((_, given)) if !given.trim().is_empty() => given.trim(),
@@ -118,7 +122,7 @@ impl Message {
             })
             .collect();
 
-        let raw_header = |name: &str| parsed.header_raw(name).map(|v| unfold(v));
+        let raw_header = |name: &str| parsed.header_raw(name).map(unfold);
         let auto = AutoHeaders {
             auto_submitted: raw_header("Auto-Submitted").map(|v| v.to_ascii_lowercase()),
             x_autoreply: raw_header("X-Autoreply").is_some()
@@ -151,7 +155,7 @@ impl Message {
             date: parsed
                 .date()
                 .and_then(|d| Timestamp::from_second(d.to_timestamp()).ok()),
-            subject: parsed.subject().map(|s| unfold(s)).unwrap_or_default(),
+            subject: parsed.subject().map(unfold).unwrap_or_default(),
             auto,
             body,
             body_from_html,
@@ -192,7 +196,10 @@ pub fn message_ids(value: &str) -> Vec<String> {
         ids = value
             .split_whitespace()
             .filter(|w| w.contains('@'))
-            .map(|w| w.trim_matches(|c| c == '<' || c == '>' || c == ',').to_string())
+            .map(|w| {
+                w.trim_matches(|c| c == '<' || c == '>' || c == ',')
+                    .to_string()
+            })
             .collect();
     }
     ids

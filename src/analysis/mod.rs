@@ -1,14 +1,27 @@
 //! The judgment: which asks a sent message made, and what the replies did with each.
 //!
 //! Pure: no I/O and no clock. The daemon, `nudger explain` and the tests share this path.
+//! [`track`] reads a sent message once; [`Tracked::judge`] then takes replies one at a
+//! time as they arrive, so the daemon never keeps or refetches earlier mail.
+
+mod asks;
+mod judge;
+mod text;
+mod zone;
+
+use std::sync::LazyLock;
 
 use jiff::civil::Date;
-use serde::Serialize;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+pub use judge::{SentPrint, deferred_until};
+pub use zone::{Kind as ZoneKind, zone};
 
 use crate::message::Message;
 
 /// What the replies did with one ask.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Answered,
@@ -24,7 +37,7 @@ impl Status {
 }
 
 /// One ask with its verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ask {
     /// As written in the sent message.
     pub text: String,
@@ -34,6 +47,9 @@ pub struct Ask {
     /// For a deferral that named a time ("by Friday"): the day it points at.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub deferred_until: Option<Date>,
+    /// Its number when the sent message numbered its asks ("3." or "c)").
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub number: Option<u32>,
 }
 
 /// A reply as the analysis saw it.
@@ -45,6 +61,67 @@ pub struct ReplyView {
     pub visible: String,
 }
 
+/// What the store keeps of a sent message: its asks with their verdicts so far, and a
+/// print of its text to recognise it when a reply quotes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracked {
+    pub asks: Vec<Ask>,
+    pub print: SentPrint,
+}
+
+const NO_REPLY_YET: &str = "no reply yet";
+const NOT_ADDRESSED: &str = "the replies do not address it";
+
+/// Reads the asks of a sent message; all start unanswered.
+pub fn track(sent: &Message) -> Tracked {
+    let zoned = zone::zone(&sent.body);
+    let asks = asks::find(&zoned)
+        .into_iter()
+        .map(|found| Ask {
+            text: found.text,
+            status: Status::Unanswered,
+            evidence: NO_REPLY_YET.into(),
+            deferred_until: None,
+            number: found.number,
+        })
+        .collect();
+    Tracked {
+        asks,
+        print: SentPrint::of(&sent.body),
+    }
+}
+
+impl Tracked {
+    /// Judges one more reply. Replies combine: an ask answered by any reply stays
+    /// answered; automatic replies change nothing.
+    pub fn judge(&mut self, reply: &Message) -> ReplyView {
+        let zoned = zone::zone(&reply.body);
+        let auto_reply = is_auto_reply(reply);
+        if !auto_reply {
+            for ask in &mut self.asks {
+                if ask.evidence == NO_REPLY_YET {
+                    ask.evidence = NOT_ADDRESSED.into();
+                }
+            }
+            judge::judge(&mut self.asks, &self.print, reply, &zoned);
+        }
+        ReplyView {
+            from: reply
+                .from
+                .as_ref()
+                .map(|a| a.email.clone())
+                .unwrap_or_default(),
+            auto_reply,
+            visible: zoned.visible(),
+        }
+    }
+
+    /// True when some ask is still unanswered or deferred.
+    pub fn needs_nudge(&self) -> bool {
+        self.asks.iter().any(|a| a.status.is_open())
+    }
+}
+
 /// The verdict on a sent message and its replies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Analysis {
@@ -53,28 +130,82 @@ pub struct Analysis {
     pub needs_nudge: bool,
 }
 
-/// The asks in a sent message's own text, all still unanswered.
-pub fn extract_asks(sent: &Message) -> Vec<Ask> {
-    let _ = sent;
-    unimplemented!("analysis engine lands with issue 2")
-}
-
-/// Judges one more reply against the asks, updating their status and evidence. Replies
-/// combine: an ask answered by any reply stays answered. Auto-replies change nothing.
-/// Incremental so the daemon need not keep or refetch earlier replies.
-pub fn judge_reply(asks: &mut [Ask], reply: &Message) {
-    let _ = (asks, reply);
-    unimplemented!("analysis engine lands with issue 2")
-}
-
 /// Judges `sent` against its `replies`, given in the order they arrived.
 pub fn analyze(sent: &Message, replies: &[&Message]) -> Analysis {
-    let _ = (sent, replies);
-    unimplemented!("analysis engine lands with issue 2")
+    let mut tracked = track(sent);
+    let replies = replies.iter().map(|r| tracked.judge(r)).collect();
+    Analysis {
+        needs_nudge: tracked.needs_nudge(),
+        asks: tracked.asks,
+        replies,
+    }
 }
 
-/// Automatic mail (out-of-office, bounces, auto-responders) is never a reply.
+static AUTO_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*((re|aw|sv|antw|fw|fwd)\s*:\s*)*(auto(matic|matische)?[\s-]*(reply|response|antwort|answer)|autoreply|out\s+of\s+(the\s+)?office|ooo\b|abwesenheit|absence|r[ée]ponse\s+automatique|respuesta\s+autom[áa]tica|risposta\s+automatica|automatisch\s+antwoord|fuera\s+de\s+la\s+oficina|undeliverable|undelivered\s+mail|delivery\s+status\s+notification|mail\s+delivery\s+(failed|failure|subsystem)|returned\s+mail|failure\s+notice|i\s+am\s+(away|out)|on\s+(vacation|leave|holiday))",
+    )
+    .expect("static regex")
+});
+
+static AUTO_BODY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(i\s+am|i'm|i\s+will\s+be)\s+(currently\s+)?(out\s+of\s+(the\s+)?office|away\s+from\s+(the\s+)?office|on\s+(annual\s+|parental\s+|maternity\s+|sick\s+)?(leave|vacation|holiday))\b.*\b(return|back|limited\s+access|until)\b|this\s+is\s+an\s+automated\s+(reply|response|message)",
+    )
+    .expect("static regex")
+});
+
+/// Automatic mail (out-of-office notices, bounces, auto-responders) is never a reply.
+/// `Precedence: bulk` or `List-Id` alone do not make one: list servers add them to every
+/// human message they relay.
 pub fn is_auto_reply(msg: &Message) -> bool {
-    let _ = msg;
-    unimplemented!("analysis engine lands with issue 2")
+    let auto = &msg.auto;
+    if auto
+        .auto_submitted
+        .as_deref()
+        .is_some_and(|v| !v.trim().starts_with("no"))
+        || auto.x_autoreply
+        || auto
+            .precedence
+            .as_deref()
+            .is_some_and(|p| p.contains("auto_reply") || p.contains("auto-reply"))
+        || auto.return_path.as_deref() == Some("")
+    {
+        return true;
+    }
+    if msg
+        .from
+        .as_ref()
+        .is_some_and(|a| is_bounce_address(&a.email))
+    {
+        return true;
+    }
+    if AUTO_SUBJECT.is_match(&msg.subject) {
+        return true;
+    }
+    // A short note that says the person is away and will be back.
+    let visible = zone::zone(&msg.body).visible();
+    visible.len() < 800 && AUTO_BODY.is_match(&visible)
+}
+
+/// Addresses that never read mail: bounces and no-reply senders.
+pub fn is_bounce_address(email: &str) -> bool {
+    let local = email.split('@').next().unwrap_or("").to_ascii_lowercase();
+    matches!(
+        local.as_str(),
+        "mailer-daemon" | "postmaster" | "bounce" | "bounces"
+    ) || local.starts_with("bounce+")
+        || local.starts_with("bounce-")
+        || is_no_reply_address(email)
+}
+
+/// "noreply@", "no-reply@", "donotreply@" and the like.
+pub fn is_no_reply_address(email: &str) -> bool {
+    let local = email.split('@').next().unwrap_or("").to_ascii_lowercase();
+    let squashed: String = local.chars().filter(|c| c.is_alphanumeric()).collect();
+    squashed.starts_with("noreply")
+        || squashed.starts_with("donotreply")
+        || squashed.starts_with("notreply")
+        || squashed == "notifications"
+        || squashed == "notification"
 }

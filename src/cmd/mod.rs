@@ -7,9 +7,16 @@ pub mod run;
 pub mod scan;
 pub mod status;
 
+use std::path::Path;
+
+use nudger::config::{Config, ConfigError};
+
 /// 2 when the error is bad usage or configuration, else 1.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|e| e.is::<UsageError>()) {
+    if err
+        .chain()
+        .any(|e| e.is::<UsageError>() || e.is::<ConfigError>())
+    {
         2
     } else {
         1
@@ -20,3 +27,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+/// The validated configuration every command but `explain` starts from (`--config`, else
+/// the search DESIGN.md describes).
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    Ok(Config::load(path)?)
+}

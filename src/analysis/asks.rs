@@ -1,0 +1,302 @@
+//! Finding the asks: the questions and requests in a sent message's own text.
+//!
+//! An ask is something the reader must answer or do. Pleasantries ("let me know if you
+//! have any questions"), rhetorical and self-answered questions, conditional "if not,
+//! let me know" and anything in quoted or forwarded mail are not asks.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::text::{Sentence, sentences};
+use super::zone::Zoned;
+
+/// An ask as found, before any reply is judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub text: String,
+    /// The list number ("2." or "b)") when the ask is a numbered list item.
+    pub number: Option<u32>,
+}
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("static regex")
+}
+
+/// Words an ask may open with that do not change what it asks.
+static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(\s*(also|and|and also|but|so|plus|finally|lastly|first|firstly|second|secondly|third|then|next|oh|ok|okay|one more thing|one last thing|last|last thing|btw|by the way|p\.?s\.?|@[\w.-]+|[A-Z][a-z]+\s*(—|–|-|:)|[A-Z][a-z]+,(\s+I believe you[^—–-]*[—–-])?)[\s,:;.—–-]+)+",
+    )
+});
+
+static PLEASANTRY: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?ix)
+        ^(i\s+)?hope\b
+      | ^how\s+(are|r)\s+(you|things|u)\b
+      | ^how('s|\s+is|\s+was|\s+were)\s+(your|the)\s+(weekend|week|holiday|holidays|trip|vacation|day|summer|break|flight)
+      | ^how\s+have\s+you\s+been
+      | ^(who|what)\s+(knew|a\s)
+      | ^can\s+you\s+believe
+      | ^guess\s+what
+      | ^(isn't|wasn't|aren't)\s+(it|that|this)\s+(great|amazing|awesome|wonderful|exciting|crazy)
+      | ^what('s|\s+is)\s+not\s+to\s+like
+      | ^why\s+not\b
+      | \b(let|tell)\s+(me|us)\s+know\s+(if|should|in\s+case|whenever)\s+(you|there)\s*('re|\s+are|\s+have|\s+has|\s+need|\s+want|'d\s+like|\s+would\s+like|\s+is|'s|\s+run|\s+think\s+of|\s+come)?\s*(any|anything|further|more|other|questions|concerns|thoughts|comments|issues|problems|help|into)\b
+      | \bif\s+you\s+(have|need|want)\s+(any|anything|more|further)\b.*\b(questions|help|information|info|anything|else|details)\b
+      | \b(feel\s+free|don't\s+hesitate|do\s+not\s+hesitate)\b
+      | ^(i'm\s+|i\s+am\s+|we're\s+|we\s+are\s+)?(happy|glad)\s+to\s+(help|jump|chat|talk|discuss|hop|get|answer|walk)
+      | \blooking\s+forward\b
+      | ^(have|enjoy)\s+a\s+(great|good|nice|lovely|wonderful)\b
+      | \bthanks?\s+(you\s+)?in\s+advance\b
+      | ^please\s+(find|see|note|ignore|disregard|excuse|forgive|reply\s+to\s+the\s+list|do\s+not\s+reply|don't\s+reply|don't\s+cc|do\s+not\s+cc|consider\s+the\s+environment)
+      | \bplease\s+\*?(don't|do\s+not)\*?\s+cc\b
+      | ^(any|all)\s+(feedback|comments)\s+(is|are)\s+welcome\b
+      | \bsorry\s+(for|about)\b.*\?\s*$
+      | ^(how|what)\s+about\s+(that|this)\s*[?!]
+      | ^right\s*\?
+      | ^(make|makes)\s+sense\s*\?
+    ")
+});
+
+static CONDITIONAL_LET_KNOW: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(^(if|in\s+case|should)\b|\bif\s+not\b|\botherwise\b|\bor\s+if\b|\bif\s+(that|this|it|there)\b.*\b(not|isn't|doesn't|won't)\b).*\b((let|tell)\s+(me|us)\s+know|shout|ping\s+me|give\s+me\s+a\s+(call|shout))\b|\b((let|tell)\s+(me|us)\s+know|shout|ping\s+me)\b.*\bif\s+(not|there('s|\s+is)\s+(a|any)\s+(problem|issue|more\s+formal))",
+    )
+});
+
+static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?ix)
+        ^(please|pls|plz|kindly)\b
+      | \b(please|kindly)\s+(\w+\s+)?(send|share|confirm|check|let|tell|provide|forward|review|sign|return|fill|update|call|reply|advise|approve|submit|add|include|remove|schedule|book|arrange|prepare|look|have|take|give|make|get|email|ping|resend|clarify|explain|try|test|verify|do|help|keep|hold|put|find|reserve|cancel|ship|invoice|quote|loop|reach|post|upload|merge|comment|vote)\b
+      | ^(could|can|would|will|wo|do|did|are|is|have|has|should|shall|may|might|must)\s*(n't|not)?\s+(you|we|i|someone|somebody|anyone|anybody|they|there|it|this|that|your)\b
+      | ^(would|do)\s+you\s+mind\b
+      | ^(is|would)\s+it\s+be\s+possible\b
+      | ^any\s+(chance|thoughts|objections|comments|feedback|ideas|update|updates|news|hint|hints|suggestions|advice|word|progress|idea|luck|pointers|opinions?)\b
+      | \b(i|we)\s*('d|\s+would|\s+'d)(\s+(also|really|just|still))?\s+(like|love|need|want)\s+(to\s+(know|hear|get|have|see|ask|receive|confirm|check|understand|find\s+out|learn)|your|you\s+to|an?\s+(update|copy|answer|quote|estimate|confirmation|response|reply|list|sample)|some\s+(advice|help|feedback|input|guidance|pointers)|any\s+(advice|help|feedback|input|guidance|pointers))\b
+      | \b(i|we)\s+(also\s+|still\s+|really\s+|just\s+)?(need|require)\s+(you\s+to|your|from\s+you|to\s+(know|get|have|see|receive|confirm|check|understand)|(the|a|an|some|any)\s+[\w\s-]{1,40}\s+from\s+you)\b
+      | \b(need|needs|needed)\s+from\s+you\b
+      | \bwe(\s+also|'d\s+also)?\s+(need|want|'d\s+like|would\s+like)\s+to\s+know\b
+      | \b(i|we)\s+(was|were|am|are|'m|'re)\s+(just\s+)?wondering\b
+      | \bwondering\s+(if|whether|what|how|when|who|why|which)\b
+      | \b(let|tell)\s+(me|us)\s+know\b
+      | \b(would|will)\s+be\s+(great|nice|good|helpful|appreciated|ideal|useful)\s+if\s+(you|someone|somebody|anyone|anybody|one\s+of\s+you|we\s+could)\b
+      | \bi('d|\s+would)\s+(really\s+)?appreciate\b
+      | \b(appreciate|welcome)\s+(any|your)\s+(help|input|feedback|thoughts|advice|review|comments)\b
+      | \b(take|have)\s+a\s+(look|quick\s+look|glance)\b
+      | \bfor\s+(your\s+)?(review|comments|feedback|approval|sign-?off|signature)\b
+      | \bif\s+(that|this|it)\s+(is|'s|sounds)\s+(ok|okay|fine|alright|acceptable|good)\b.*\b(i|we)\s+(can|could|will|'ll)\b
+      | \b(i|we)\s+(need|'d\s+need)\s+(a|an|the)\s+[\w\s-]{1,30}\s+(by|before|no\s+later\s+than)\b
+      | ^(send|share|confirm|tell|provide|forward|review|sign|return|fill\s+(in|out)|update|call|advise|approve|submit|book|arrange|reserve|resend|clarify|explain)\s+(me|us|the|your|a|an|it|this|that|over|back|all|them)\b
+    ")
+});
+
+/// A sentence that opens a list of asks: "A few questions:", "Could you send the following?"
+static LIST_INTRO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(following|below|these|those|a\s+few|few|some|several|couple|handful|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(more\s+)?(questions?|things|items|points|details|requests?|follow-?ups|asks|info|information|open\s+points)\b|\b(the\s+following|as\s+follows|below)\b|:\s*$",
+    )
+});
+
+static INTERROGATIVE_WH: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^(how|what|why|where|who|which)\b"));
+
+static YOU: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(you|your|yours|anyone|anybody|someone|somebody|everyone|folks|guys|y'all|u)\b|@\w")
+});
+
+static ANSWER_OPENER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(well|simple|simply|easy|the\s+answer|the\s+reason|because|it's\s+because|it\s+is\s+because|basically|turns\s+out|short\s+answer|in\s+short|i\s+think|i\s+believe|my\s+guess|probably|obviously|clearly|answer:|yes|no)\b",
+    )
+});
+
+static GREETING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(hi|hello|hey|dear|good\s+(morning|afternoon|evening)|greetings|hallo|bonjour|hola|ciao|moin|servus)\b[^.?!]{0,40}[,!.:]?$",
+    )
+});
+
+/// A short follow-on question that belongs to the ask before it: "Or MaxRequestWorkers?",
+/// "Does that fall into the module path?", "It seems too complex?"
+static FOLLOW_ON: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(or\b|(is|does|would|will|could|can|was|did)\s+(that|it|this|they)\b|(it|that|this)\s+(seems|sounds|looks|would|will|is)\b)",
+    )
+});
+
+static URL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(https?://|www\.)\S+"));
+
+/// The asks in the own text of a zoned sent message.
+pub fn find(zoned: &Zoned<'_>) -> Vec<Found> {
+    let own = zoned.own_lines();
+    let all = sentences(&own);
+    let mut found: Vec<Found> = Vec::new();
+    // The last ask found, to attach follow-on questions to it.
+    let mut last_ask: Option<(usize, usize)> = None; // (index in `all`, index in `found`)
+    let mut request_list: Option<usize> = None;
+
+    for (i, s) in all.iter().enumerate() {
+        let core = core_text(&s.text);
+        if s.introduces_list {
+            let is_intro = LIST_INTRO.is_match(&s.text) || is_question(&core);
+            if is_intro && (is_question(&core) || is_request(&core) || LIST_INTRO.is_match(&core)) {
+                request_list = next_list(&all, i);
+                if LIST_INTRO.is_match(&s.text) {
+                    continue;
+                }
+            }
+        }
+        let in_request_list = s.list.is_some() && s.list.map(|l| l.list) == request_list;
+        let ask = if is_excluded(&core, &s.text) {
+            false
+        } else if is_question(&core) || is_request(&core) {
+            !is_self_answered(&all, i, &core)
+        } else {
+            in_request_list && is_noun_phrase_item(&core)
+        };
+        if !ask {
+            continue;
+        }
+        if let Some((prev_i, prev_f)) = last_ask
+            && prev_i + 1 == i
+            && all[prev_i].para == s.para
+            && all[prev_i].list.map(|l| l.number) == s.list.map(|l| l.number)
+            && s.list.is_none()
+            && FOLLOW_ON.is_match(&core)
+            && core.split_whitespace().count() <= 14
+        {
+            let merged = format!("{} {}", found[prev_f].text, s.text);
+            found[prev_f].text = merged;
+            last_ask = Some((i, prev_f));
+            continue;
+        }
+        found.push(Found {
+            text: s.text.clone(),
+            number: s.list.map(|l| l.number).filter(|&n| n > 0),
+        });
+        last_ask = Some((i, found.len() - 1));
+    }
+    found
+}
+
+/// The list that follows sentence `i`.
+fn next_list(all: &[Sentence], i: usize) -> Option<usize> {
+    all[i + 1..].iter().find_map(|s| s.list.map(|l| l.list))
+}
+
+/// The sentence without lead-ins, URLs and trailing emoticons: what classification reads.
+fn core_text(text: &str) -> String {
+    let text = URL.replace_all(text, "URL");
+    let text = LEAD_IN.replace(&text, "");
+    text.trim()
+        .trim_end_matches([':', ')', '(', ';', '-', ' ', 'D', 'P'])
+        .trim()
+        .to_string()
+}
+
+/// Has a real question mark (not one inside a URL).
+fn is_question(core: &str) -> bool {
+    core.contains('?') && core.split_whitespace().count() >= 1 && !core.trim().starts_with('?')
+}
+
+fn is_request(core: &str) -> bool {
+    REQUEST.is_match(core)
+}
+
+fn is_excluded(core: &str, text: &str) -> bool {
+    GREETING.is_match(text.trim())
+        || PLEASANTRY.is_match(core)
+        || CONDITIONAL_LET_KNOW.is_match(core)
+        || core.split_whitespace().count() == 0
+}
+
+/// A wh-question to nobody in particular that the writer goes on to answer in the same
+/// paragraph: "How can it be fixed? I think ..." is exposition, not an ask.
+fn is_self_answered(all: &[Sentence], i: usize, core: &str) -> bool {
+    let s = &all[i];
+    if s.list.is_some() || !INTERROGATIVE_WH.is_match(core) || YOU.is_match(core) {
+        return false;
+    }
+    let after: Vec<&Sentence> = all[i + 1..]
+        .iter()
+        .take_while(|n| n.para == s.para && n.list.is_none())
+        .collect();
+    let declaratives = after.iter().take_while(|n| !n.text.contains('?')).count();
+    after
+        .first()
+        .is_some_and(|n| ANSWER_OPENER.is_match(&core_text(&n.text)))
+        || declaratives >= 2
+}
+
+/// Items like "A short bio (100 words or less) for the program" under a request intro.
+fn is_noun_phrase_item(core: &str) -> bool {
+    let words = core.split_whitespace().count();
+    (1..=25).contains(&words) && !core.ends_with('!')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::zone::zone;
+    use super::*;
+
+    fn asks(body: &str) -> Vec<String> {
+        find(&zone(body)).into_iter().map(|f| f.text).collect()
+    }
+
+    #[test]
+    fn numbered_requests() {
+        let body = "Hi Dana,\n\nBefore we go to press I need a few things from you:\n\n1. Can you confirm the quantity is 2,500?\n2. Please send me the updated quote.\n3. Could you check whether the blue matches?\n4. What's the earliest delivery date?\n\nThanks!\nMaya\n";
+        let a = asks(body);
+        assert_eq!(a.len(), 4, "{a:?}");
+        assert!(a[1].starts_with("Please send"));
+    }
+
+    #[test]
+    fn pleasantries_are_not_asks() {
+        let body = "Hi all,\n\nThe office closes early on Friday. Hope you had a good weekend? Let me know if you have any questions.\n\nBest,\nSam\n";
+        assert!(asks(body).is_empty(), "{:?}", asks(body));
+    }
+
+    #[test]
+    fn quoted_questions_are_not_asks() {
+        let body = "Headcount is 42.\n\nCould you also include coffee at 2:30?\n\nOn Mon, Nov 9, 2026 at 3:02 PM Carla <c@g.com> wrote:\n> Can you confirm the final headcount?\n";
+        assert_eq!(asks(body), vec!["Could you also include coffee at 2:30?"]);
+    }
+
+    #[test]
+    fn requests_without_question_mark() {
+        let body = "One thing we still need from you is the model number of the range hood. I was wondering whether the oak is the same. We'd also like to know whether the rollout can start on the 16th.\n";
+        assert_eq!(asks(body).len(), 3, "{:?}", asks(body));
+    }
+
+    #[test]
+    fn noun_phrase_items_under_a_request() {
+        let body = "To help us prepare, could you reply with the following?\n\n- A short bio for the program\n- Do you prefer a lavalier or a handheld mic?\n";
+        assert_eq!(
+            asks(body),
+            vec![
+                "A short bio for the program",
+                "Do you prefer a lavalier or a handheld mic?"
+            ]
+        );
+    }
+
+    #[test]
+    fn alternatives_form_one_ask() {
+        let body = "Should I increase ServerLimit only? Or MaxRequestWorkers? Or both?\n";
+        assert_eq!(asks(body).len(), 1);
+    }
+
+    #[test]
+    fn self_answered_question_is_exposition() {
+        let body = "How can it be fixed? I think it would be easier to fix the repositories. The plan is simple.\n";
+        assert!(asks(body).is_empty());
+    }
+
+    #[test]
+    fn conditional_let_me_know_is_not_an_ask() {
+        let body = "Hopefully this is OK. If not please let me know, or it can be edited later.\n";
+        assert!(asks(body).is_empty(), "{:?}", asks(body));
+    }
+}

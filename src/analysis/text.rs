@@ -1,0 +1,387 @@
+//! Words and sentences: the small vocabulary of text handling the analysis is built on.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// Lower-cased words with typographic apostrophes folded, digits kept ("2,500" → "2500").
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let c = match c {
+            '\u{2019}' | '\u{2018}' | '`' => '\'',
+            c => c,
+        };
+        if c.is_alphanumeric() {
+            cur.extend(c.to_lowercase());
+        } else if (c == '\'' || c == ',' || c == '.')
+            && !cur.is_empty()
+            && chars.peek().is_some_and(|n| {
+                // Keep "don't" and "2,500" / "2.5" together, split "end." and "a, b".
+                if c == '\'' {
+                    n.is_alphabetic()
+                } else {
+                    n.is_ascii_digit() && cur.chars().all(|d| d.is_ascii_digit())
+                }
+            })
+        {
+            if c == '\'' {
+                cur.push('\'');
+            }
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Whitespace-collapsed text, for quoting back to the user.
+pub fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
+
+pub fn stem(word: &str) -> String {
+    STEMMER.stem(word).into_owned()
+}
+
+/// Words that say nothing about the topic of an ask or an answer.
+pub fn is_stopword(word: &str) -> bool {
+    static STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+        "a about above after again against all also am an and any are aren't as at be because been \
+         before being below between both but by can can't cannot could couldn't did didn't do does \
+         doesn't doing don't down during each either else even ever every few for from further get \
+         got had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself \
+         him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just \
+         let let's like may me might more most much must mustn't my myself need needs no nor not now \
+         of off on once only or other ought our ours ourselves out over own please quick quickly \
+         really same shall shan't she she'd she'll she's should shouldn't so some still such than \
+         that that's the their theirs them themselves then there there's these they they'd they'll \
+         they're they've this those through thus to too under until up upon us very via was wasn't \
+         we we'd we'll we're we've were weren't what what's when when's where where's whether which \
+         while who who's whom whose why why's will with won't would wouldn't yes yet you you'd \
+         you'll you're you've your yours yourself yourselves hi hello hey thanks thank dear ok okay \
+         also just able one two anyone someone somebody anything something thing things know tell \
+         let us send sent share confirm check see give make want wanted wondering wonder think \
+         sure yeah yep nope yup maybe perhaps well good great fine going gonna around back"
+            .split_whitespace()
+            .collect()
+    });
+    STOP.contains(word) || word.len() < 2
+}
+
+/// Stems of the words that carry the topic of `text`.
+pub fn content_stems(text: &str) -> Vec<String> {
+    let mut seen = HashSet::new();
+    words(text)
+        .into_iter()
+        .filter(|w| !is_stopword(w))
+        .map(|w| stem(&w))
+        .filter(|s| seen.insert(s.clone()))
+        .collect()
+}
+
+/// A sentence or list item of a message's own text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sentence {
+    pub text: String,
+    /// Index of the paragraph it is in; list items share their list's paragraph.
+    pub para: usize,
+    pub list: Option<ListItem>,
+    /// Index, among the message's lines, of the line the sentence ends on.
+    pub last_line: usize,
+    /// The sentence is the last of its paragraph and the text goes on to a list.
+    pub introduces_list: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListItem {
+    /// 1 for "1." or "a)", 0 for bullets.
+    pub number: u32,
+    /// Counts lists within the message so items of one list stay together.
+    pub list: usize,
+}
+
+static LIST_MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:(\d{1,2})\s*[.):]|\(?(\d{1,2})\)|\(?([a-hA-H])[.)]|[-*•·▪◦–]|#(\d{1,2}))\s+(\S.*)$")
+        .expect("static regex")
+});
+
+/// Parses a list marker: returns (number, the item's text). Bullets have number 0.
+pub fn list_marker(line: &str) -> Option<(u32, &str)> {
+    let caps = LIST_MARKER.captures(line)?;
+    let number = if let Some(n) = caps.get(1).or(caps.get(2)).or(caps.get(4)) {
+        n.as_str().parse().ok()?
+    } else if let Some(letter) = caps.get(3) {
+        u32::from(letter.as_str().to_ascii_lowercase().as_bytes()[0] - b'a' + 1)
+    } else {
+        0
+    };
+    let text = caps.get(5)?.as_str();
+    Some((number, text))
+}
+
+/// Splits text lines into sentences and list items. `lines` holds (line index, text) of
+/// consecutive own-text lines; blank lines separate paragraphs.
+pub fn sentences(lines: &[(usize, &str)]) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    let mut para = 0usize;
+    let mut list_count = 0usize;
+    let mut in_list = false;
+    let mut prose: Vec<(usize, &str)> = Vec::new();
+    let mut item: Option<(u32, String, usize)> = None;
+
+    let flush_item = |item: &mut Option<(u32, String, usize)>,
+                      out: &mut Vec<Sentence>,
+                      para: usize,
+                      list: usize| {
+        if let Some((number, text, last)) = item.take() {
+            let text = squash(&text);
+            if !text.is_empty() {
+                out.push(Sentence {
+                    text,
+                    para,
+                    list: Some(ListItem { number, list }),
+                    last_line: last,
+                    introduces_list: false,
+                });
+            }
+        }
+    };
+
+    for &(idx, line) in lines {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            flush_item(&mut item, &mut out, para, list_count);
+            split_prose(&prose, para, &mut out);
+            if !prose.is_empty() || in_list {
+                para += 1;
+            }
+            prose.clear();
+            in_list = false;
+            continue;
+        }
+        if let Some((number, text)) = list_marker(line) {
+            flush_item(&mut item, &mut out, para, list_count);
+            if !prose.is_empty() {
+                split_prose(&prose, para, &mut out);
+                if let Some(last) = out.last_mut() {
+                    last.introduces_list = true;
+                }
+                prose.clear();
+            } else if !in_list
+                && let Some(last) = out.last_mut()
+                && last.list.is_none()
+            {
+                // The intro may sit in the paragraph above, after a blank line.
+                last.introduces_list = true;
+            }
+            if !in_list {
+                list_count += 1;
+                in_list = true;
+            }
+            item = Some((number, text.to_string(), idx));
+            continue;
+        }
+        if let Some((_, text, last)) = item.as_mut() {
+            // A wrapped list item goes on until a blank line or the next marker.
+            text.push(' ');
+            text.push_str(trimmed);
+            *last = idx;
+            continue;
+        }
+        prose.push((idx, line));
+    }
+    flush_item(&mut item, &mut out, para, list_count);
+    split_prose(&prose, para, &mut out);
+    out
+}
+
+/// Splits one paragraph of prose into sentences.
+fn split_prose(lines: &[(usize, &str)], para: usize, out: &mut Vec<Sentence>) {
+    if lines.is_empty() {
+        return;
+    }
+    // Lines much shorter than the paragraph's longest were ended by hand, not wrapped: a
+    // line of their own is a sentence of its own when the next starts a new one.
+    let widest = lines
+        .iter()
+        .map(|(_, l)| l.trim_end().len())
+        .max()
+        .unwrap_or(0);
+    let mut buf = String::new();
+    let mut buf_last = lines[0].0;
+    for (n, &(idx, line)) in lines.iter().enumerate() {
+        let line = line.trim();
+        if !buf.is_empty() {
+            buf.push(' ');
+        }
+        buf.push_str(line);
+        buf_last = idx;
+        let next_starts_upper = lines
+            .get(n + 1)
+            .and_then(|(_, l)| l.trim_start().chars().next())
+            .is_some_and(|c| c.is_uppercase());
+        let hand_broken = line.len() + 15 < widest || widest < 50;
+        let ends_sentence = line.ends_with(['.', '?', '!', ':', ';']);
+        if next_starts_upper && hand_broken && !ends_sentence {
+            push_sentences(&buf, para, idx, out);
+            buf.clear();
+        }
+    }
+    push_sentences(&buf, para, buf_last, out);
+}
+
+const ABBREVIATIONS: &[&str] = &[
+    "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "co", "jr", "sr",
+    "st", "no", "approx", "fig", "cf", "al", "ca", "resp", "incl", "dept", "est", "min", "max",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "tel",
+    "ph", "nr", "bzw", "z.b", "u.a", "ggf", "usw", "iow", "approx",
+];
+
+fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sentence>) {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut start = 0usize;
+    let mut i = 0usize;
+    while i < chars.len() {
+        let (pos, c) = chars[i];
+        if matches!(c, '.' | '?' | '!' | '…') {
+            // Swallow runs like "?!" or "..." and closing quotes/brackets.
+            let mut j = i + 1;
+            while j < chars.len()
+                && matches!(
+                    chars[j].1,
+                    '.' | '?' | '!' | '"' | '\'' | ')' | '”' | '’' | ']'
+                )
+            {
+                j += 1;
+            }
+            let end = chars.get(j).map_or(text.len(), |(p, _)| *p);
+            let next = chars[j..]
+                .iter()
+                .find(|(_, c)| !c.is_whitespace())
+                .map(|(_, c)| *c);
+            let spaced = chars.get(j).is_none_or(|(_, c)| c.is_whitespace());
+            let starts_new = next.is_none_or(|n| {
+                n.is_uppercase()
+                    || n.is_ascii_digit()
+                    || matches!(n, '"' | '\'' | '(' | '@' | '“' | '[' | '-' | '*')
+                    // After "?" a new question may start in lower case; "or ..." goes on.
+                    || (c != '.' && n.is_alphabetic() && !continues_question(&text[end..]))
+            });
+            if spaced && starts_new && !(c == '.' && is_abbreviation(&text[start..pos])) {
+                let sentence = squash(&text[start..end]);
+                if !sentence.is_empty() {
+                    out.push(Sentence {
+                        text: sentence,
+                        para,
+                        list: None,
+                        last_line,
+                        introduces_list: false,
+                    });
+                }
+                start = end;
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    let rest = squash(&text[start..]);
+    if !rest.is_empty() {
+        out.push(Sentence {
+            text: rest,
+            para,
+            list: None,
+            last_line,
+            introduces_list: false,
+        });
+    }
+}
+
+/// "? or is it ..." and similar go on with the same question.
+fn continues_question(rest: &str) -> bool {
+    let word = rest.split_whitespace().next().unwrap_or("");
+    matches!(
+        word.trim_matches(|c: char| !c.is_alphanumeric()),
+        "or" | "and" | "but" | "if" | "otherwise" | "i.e" | "e.g" | "which" | "because"
+    )
+}
+
+fn is_abbreviation(before: &str) -> bool {
+    let word = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    // Initials ("J. Smith") and decimals are not sentence ends either.
+    word.chars().count() == 1 || ABBREVIATIONS.contains(&word.trim_end_matches('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Vec<String> {
+        let lines: Vec<(usize, &str)> = text.lines().enumerate().collect();
+        sentences(&lines).into_iter().map(|s| s.text).collect()
+    }
+
+    #[test]
+    fn words_keep_numbers_and_contractions() {
+        assert_eq!(
+            words("Yes, 2,500 is right."),
+            vec!["yes", "2500", "is", "right"]
+        );
+        assert_eq!(words("Don’t ship 1.5 t"), vec!["don't", "ship", "15", "t"]);
+    }
+
+    #[test]
+    fn splits_questions_in_a_paragraph() {
+        let s = split(
+            "Which day works? Also, will your crew have a forklift, or a liftgate? Finally, who should call?",
+        );
+        assert_eq!(s.len(), 3);
+    }
+
+    #[test]
+    fn question_going_on_in_lower_case_stays_one() {
+        let s = split("Did you apply any optimization? or is it based on direct sampling?");
+        assert_eq!(s.len(), 1);
+    }
+
+    #[test]
+    fn abbreviations_do_not_split() {
+        let s = split("Please send e.g. the invoice to Mr. Smith by Friday. Thanks.");
+        assert_eq!(s.len(), 2, "{s:?}");
+    }
+
+    #[test]
+    fn list_items_are_sentences_and_mark_their_intro() {
+        let lines: Vec<(usize, &str)> =
+            "A few things:\n1. Can you confirm?\n2) Please send the\n   quote.\n- Bullet"
+                .lines()
+                .enumerate()
+                .collect();
+        let s = sentences(&lines);
+        assert_eq!(s.len(), 4);
+        assert!(s[0].introduces_list);
+        assert_eq!(s[1].list.map(|l| l.number), Some(1));
+        assert_eq!(s[2].text, "Please send the quote.");
+        assert_eq!(s[3].list.map(|l| l.number), Some(0));
+    }
+
+    #[test]
+    fn hand_broken_lines_are_separate_sentences() {
+        let s = split("Quick list for Monday\nBudget sign-off from finance\nNew hire paperwork");
+        assert_eq!(s.len(), 3, "{s:?}");
+    }
+}

@@ -1,0 +1,548 @@
+//! Zoning: which lines of a body the sender wrote now, and which are quoted mail,
+//! attribution lines, forwarded mail, signatures or disclaimers.
+//!
+//! Works line by line on plain text (HTML arrives here already turned into text with
+//! blockquotes as `>` lines). Quoting without `>` (Outlook's "From: / Sent:" blocks,
+//! "-----Original Message-----") quotes everything below it.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text the sender wrote in this message.
+    Own,
+    /// Quoted earlier mail; `depth` counts `>` markers (0 for quoting without markers).
+    Quote {
+        depth: usize,
+    },
+    /// "On ... wrote:", "-----Original Message-----", an Outlook header block.
+    Attribution,
+    /// A forwarded message and its header block.
+    Forwarded,
+    Signature,
+    Disclaimer,
+}
+
+impl Kind {
+    pub fn is_own(self) -> bool {
+        self == Kind::Own
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Line<'a> {
+    /// The line with quote markers removed.
+    pub text: &'a str,
+    pub kind: Kind,
+}
+
+/// A body cut into zoned lines.
+#[derive(Debug, Clone)]
+pub struct Zoned<'a> {
+    pub lines: Vec<Line<'a>>,
+}
+
+impl<'a> Zoned<'a> {
+    /// The own lines with their indices, blank lines kept as paragraph breaks.
+    pub fn own_lines(&self) -> Vec<(usize, &'a str)> {
+        self.lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i, if l.kind.is_own() { l.text } else { "" }))
+            .collect()
+    }
+
+    /// What the sender wrote themselves: no quoted text, no signature, no disclaimer.
+    pub fn visible(&self) -> String {
+        let mut out: Vec<&str> = Vec::new();
+        for line in &self.lines {
+            if line.kind.is_own() {
+                let text = line.text.trim_end();
+                if text.trim().is_empty() && out.last().is_none_or(|l| l.is_empty()) {
+                    continue;
+                }
+                out.push(if text.trim().is_empty() { "" } else { text });
+            } else if out.last().is_some_and(|l| !l.is_empty()) {
+                out.push("");
+            }
+        }
+        while out.last().is_some_and(|l| l.is_empty()) {
+            out.pop();
+        }
+        out.join("\n")
+    }
+}
+
+static ATTRIBUTION_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(wrote|writes|schrieb|a écrit|a ecrit|escribió|escribio|escreveu|schreef|ha scritto|skrev|napisał|napisal|pisze|написал|написала|napsal|kirjoitti|írta|scrisse|sent)\s*:?\s*$|(写道|寫道|書きました|のメッセージ)\s*[:：]\s*$",
+    )
+    .expect("static regex")
+});
+
+static ATTRIBUTION_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(on|am|le|el|em|op|il|den|dne|w dniu|в|на|på|tanggal|el día|ke|kl\.|\d|日期)\b",
+    )
+    .expect("static regex")
+});
+
+static DATE_EMAIL_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.{0,60}<?[^\s@<>]+@[^\s@<>]+>?\s*:\s*$")
+        .expect("static regex")
+});
+
+static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*[-=_*\s]*(original message|ursprüngliche nachricht|originalnachricht|message d'origine|mensaje original|mail original|messaggio originale|oorspronkelijk bericht|opprinnelig melding|ursprungligt meddelande|alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|reply message|original email)\s*[-=_*\s]*$",
+    )
+    .expect("static regex")
+});
+
+static FORWARD_MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*([-=_*\s]*(forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding)[-=_*\s]*|begin forwarded message:?|anfang der weitergeleiteten nachricht:?|début du message réexpédié\s*:?)\s*$",
+    )
+    .expect("static regex")
+});
+
+static HEADER_FROM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\*?(from|von|de|da|van|från|fra|od|от|lähettäjä|feladó|expéditeur|remitente)\s*\*?\s*:\s*\*?\s*\S")
+        .expect("static regex")
+});
+
+static HEADER_OTHER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|enviada|data|verzonden|skickat|sendt|wysłano|отправлено|päivämäärä|to|an|à|para|a|aan|till|til|do|кому|cc|subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|тема|assunto|aihe|sujet)\s*\*?\s*:",
+    )
+    .expect("static regex")
+});
+
+static RULE_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*([-_=*]\s*){5,}$").expect("static regex"));
+
+static MOBILE_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^\s*[\(<\[]*\s*(
+            sent\s+(from|via|with|using|by)\b.{0,80}
+          | get\s+outlook\s+for\b.*
+          | envoyé\s+(de|depuis)\s+mon\b.*
+          | von\s+meinem\b.{0,60}\bgesendet.*
+          | gesendet\s+von\s+meinem\b.*
+          | enviado\s+(desde|de)\s+(mi|meu)\b.*
+          | inviato\s+da(l)?\s+(mio|iphone|ipad).*
+          | verzonden\s+(vanaf|met|van)\b.*
+          | skickat\s+från\b.*
+          | sendt\s+fra\b.*
+          | wysłane\s+z\b.*
+          | отправлено\s+с\b.*
+          | 從我的.*傳送 | 发自我的.*
+          | diese\s+nachricht\s+wurde\s+von\s+meinem\b.*
+          | (sent|typed)\s+on\s+(my\s+)?(iphone|ipad|mobile|phone|android).*
+          | from\s+my\s+(iphone|ipad|android|mobile|phone).*
+          | someone\s+from\s+mobile
+          | sent\s+from\s+mobile.*
+        )\s*[\)>\]]*\s*$",
+    )
+    .expect("static regex")
+});
+
+static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(thanks|thank you|many thanks|thanks a lot|thanks again|thx|cheers|best|best wishes|best regards|kind regards|warm regards|warmly|regards|sincerely|yours|yours truly|all the best|take care|talk soon|speak soon|rgds|br|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|lg|mfg|gruß|grüße|cordialement|bien à vous|amitiés|saludos|un saludo|atentamente|cumprimentos|abraços|groeten|met vriendelijke groet|hälsningar|med vänlig hälsning|med venlig hilsen|pozdrawiam|distinti saluti|cordiali saluti|saluti)\b[\s,.!:;-]*(\p{L}+[\s,.!]*){0,3}$",
+    )
+    .expect("static regex")
+});
+
+static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(intended (solely )?(only )?for the (use of the )?(addressee|recipient|individual|person|named)|if you (are not|have received) (the intended|this (e-?mail|message|communication) in error)|(privileged|confidential)( and|,| or) (confidential|privileged|proprietary)|this (e-?mail|message|communication)( and any (attachments|files)( to it)?)? (is|are|may be|contains?) (strictly )?(confidential|privileged)|please (notify|inform) the sender|disclaimer|unauthori[sz]ed (use|disclosure|review|dissemination)|does not accept (any )?liability|vertraulich|destinataire|confidencial)",
+    )
+    .expect("static regex")
+});
+
+/// Zones `body` into own, quoted, attribution, forwarded, signature and disclaimer lines.
+pub fn zone(body: &str) -> Zoned<'_> {
+    let raw: Vec<&str> = body.lines().collect();
+    let has_single_quotes = raw.iter().any(|l| quote_depth(l).0 == 1);
+    let mut lines: Vec<Line<'_>> = Vec::with_capacity(raw.len());
+    // Once quoting without markers starts, it runs to the end.
+    let mut rest_kind: Option<Kind> = None;
+    let mut i = 0;
+    while i < raw.len() {
+        let line = raw[i];
+        let (depth, text) = quote_depth(line);
+        let prompt = depth >= 3 && !has_single_quotes && line.trim_start().starts_with(">>> ");
+        if depth > 0 && !prompt {
+            lines.push(Line {
+                text,
+                kind: Kind::Quote { depth },
+            });
+            i += 1;
+            continue;
+        }
+        if let Some(kind) = rest_kind {
+            lines.push(Line { text: line, kind });
+            i += 1;
+            continue;
+        }
+        if FORWARD_MARKER.is_match(line) {
+            rest_kind = Some(Kind::Forwarded);
+            lines.push(Line {
+                text: line,
+                kind: Kind::Forwarded,
+            });
+            i += 1;
+            continue;
+        }
+        if SEPARATOR.is_match(line) || is_header_block(&raw, i) {
+            rest_kind = Some(Kind::Quote { depth: 0 });
+            lines.push(Line {
+                text: line,
+                kind: Kind::Attribution,
+            });
+            i += 1;
+            continue;
+        }
+        if let Some(span) = attribution_span(&raw, i) {
+            for l in &raw[i..i + span] {
+                lines.push(Line {
+                    text: l,
+                    kind: Kind::Attribution,
+                });
+            }
+            i += span;
+            // An attribution followed by unmarked text quotes that text (Yahoo, some
+            // mobile clients); followed by `>` lines, own text may come back below them.
+            let next = raw[i..].iter().find(|l| !l.trim().is_empty());
+            if next.is_some_and(|l| quote_depth(l).0 == 0) {
+                rest_kind = Some(Kind::Quote { depth: 0 });
+            }
+            continue;
+        }
+        lines.push(Line {
+            text: line,
+            kind: Kind::Own,
+        });
+        i += 1;
+    }
+    unmark_lost_quote_lines(&mut lines);
+    // Disclaimers first, so a name line above one still ends its block as a signature.
+    mark_disclaimers(&mut lines);
+    mark_signatures(&mut lines);
+    Zoned { lines }
+}
+
+/// Counts leading `>` markers ("> > x", ">> x", "HJL> x") and returns the text after them.
+fn quote_depth(line: &str) -> (usize, &str) {
+    let mut depth = 0;
+    let mut rest = line.trim_start();
+    // Initials quoting: "HJL> text".
+    if let Some(pos) = rest.find("> ")
+        && pos > 0
+        && pos <= 4
+        && rest[..pos].chars().all(|c| c.is_ascii_uppercase())
+    {
+        depth = 1;
+        rest = &rest[pos + 1..];
+    }
+    while let Some(stripped) = rest.strip_prefix('>') {
+        depth += 1;
+        rest = stripped.trim_start_matches(' ');
+    }
+    if depth == 0 { (0, line) } else { (depth, rest) }
+}
+
+/// An attribution line, possibly wrapped over a few lines: returns how many lines it spans.
+fn attribution_span(raw: &[&str], i: usize) -> Option<usize> {
+    let first = raw[i].trim();
+    if first.is_empty() || first.len() > 300 {
+        return None;
+    }
+    // Only a line that starts like an attribution ("On <date>", "Am <date>", a date) may
+    // wrap onto the next lines; Polymail even puts blank lines inside.
+    let may_wrap = ATTRIBUTION_START.is_match(first) && first.chars().any(|c| c.is_ascii_digit());
+    let mut joined = String::new();
+    for (n, line) in raw[i..]
+        .iter()
+        .take(if may_wrap { 6 } else { 1 })
+        .enumerate()
+    {
+        let line = line.trim();
+        if n > 0 && line.is_empty() {
+            continue;
+        }
+        if quote_depth(line).0 > 0 {
+            // A wrapped attribution can end on a line that starts with "> wrote:".
+            let stripped = line.trim_start_matches('>').trim();
+            if !stripped.ends_with(':') {
+                return None;
+            }
+        }
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        joined.push_str(line);
+        if joined.len() > 400 {
+            return None;
+        }
+        let ends = ATTRIBUTION_END.is_match(&joined) && joined.trim_end().ends_with([':', '：'])
+            || (n == 0 && line.ends_with("wrote") && ATTRIBUTION_END.is_match(&joined));
+        let dated = joined.chars().any(|c| c.is_ascii_digit());
+        let no_sentence_inside = !joined.trim_end_matches([':', ' ']).contains(['?', '!'])
+            && !joined.contains(". ")
+            || joined.contains('@');
+        if ends
+            && no_sentence_inside
+            && (ATTRIBUTION_START.is_match(&joined) || (n == 0 && !dated && joined.len() < 120))
+            && !joined.to_lowercase().starts_with("sent:")
+        {
+            return Some(n + 1);
+        }
+        if DATE_EMAIL_ATTRIBUTION.is_match(&joined) {
+            return Some(n + 1);
+        }
+        if n == 0 && line.ends_with(['.', '?', '!']) {
+            return None;
+        }
+    }
+    None
+}
+
+/// An Outlook-style header block ("From: ... Sent: ... To: ... Subject: ..."), possibly
+/// behind a rule line, starts at `i`.
+fn is_header_block(raw: &[&str], i: usize) -> bool {
+    let start = if RULE_LINE.is_match(raw[i]) {
+        match raw[i + 1..].iter().position(|l| !l.trim().is_empty()) {
+            Some(off) if off <= 2 => i + 1 + off,
+            _ => return false,
+        }
+    } else {
+        i
+    };
+    if !HEADER_FROM.is_match(raw[start]) {
+        return false;
+    }
+    let others = raw[start + 1..]
+        .iter()
+        .take(8)
+        .filter(|l| HEADER_OTHER.is_match(l))
+        .count();
+    others >= 2
+}
+
+/// Gmail on phones loses the `>` of a quote's first line when it rewraps it: a line
+/// that does not end a sentence and runs on, in lower case, into a quoted line is quote.
+fn unmark_lost_quote_lines(lines: &mut [Line<'_>]) {
+    for i in 0..lines.len().saturating_sub(1) {
+        if lines[i].kind != Kind::Own {
+            continue;
+        }
+        let text = lines[i].text.trim();
+        let next = &lines[i + 1];
+        let runs_on = !text.is_empty()
+            && !text.ends_with(['.', '?', '!', ':', ';', ','])
+            && next
+                .text
+                .trim_start()
+                .starts_with(|c: char| c.is_lowercase());
+        let prev_own_blank =
+            i == 0 || lines[i - 1].text.trim().is_empty() || !lines[i - 1].kind.is_own();
+        if runs_on && prev_own_blank && matches!(next.kind, Kind::Quote { depth: 1 }) {
+            lines[i].kind = Kind::Quote { depth: 1 };
+        }
+    }
+}
+
+/// Marks signatures in each run of own lines: after "-- ", from a "Sent from my iPhone"
+/// line, and a closing sign-off with the short name/title/contact lines under it.
+fn mark_signatures(lines: &mut [Line<'_>]) {
+    let mut start = 0;
+    while start < lines.len() {
+        if !lines[start].kind.is_own() {
+            start += 1;
+            continue;
+        }
+        let mut end = start;
+        while end < lines.len() && (lines[end].kind.is_own()) {
+            end += 1;
+        }
+        mark_block_signature(&mut lines[start..end]);
+        start = end;
+    }
+}
+
+fn mark_block_signature(block: &mut [Line<'_>]) {
+    let cut = block.iter().position(|l| {
+        let t = l.text.trim_end();
+        t == "--" || t == "-- " || t == "—" || t == "__" || MOBILE_SIGNATURE.is_match(t)
+    });
+    let end = match cut {
+        Some(cut) => {
+            for l in &mut block[cut..] {
+                l.kind = Kind::Signature;
+            }
+            cut
+        }
+        None => block.len(),
+    };
+    // A sign-off near the end with only short lines (name, title, phone) below it.
+    let own = &block[..end];
+    let nonblank: Vec<usize> = (0..own.len())
+        .filter(|&i| !own[i].text.trim().is_empty())
+        .collect();
+    for (k, &i) in nonblank.iter().enumerate().rev().take(10) {
+        let text = own[i].text.trim();
+        let tail = &nonblank[k + 1..];
+        let tail_is_signature =
+            tail.len() <= 8 && tail.iter().all(|&j| is_signature_like(own[j].text));
+        if SIGN_OFF.is_match(text) && tail_is_signature && !text.ends_with('?') {
+            for l in &mut block[i..end] {
+                l.kind = Kind::Signature;
+            }
+            return;
+        }
+        if !is_signature_like(text) {
+            break;
+        }
+    }
+    // No sign-off: a last paragraph of one to three name-like lines ("Jordan").
+    if let Some(&last) = nonblank.last() {
+        let para_start = (0..=last)
+            .rev()
+            .find(|&i| block[i].text.trim().is_empty())
+            .map_or(0, |i| i + 1);
+        let para = &block[para_start..=last];
+        if para_start > 0 && para.len() <= 3 && para.iter().all(|l| is_name_like(l.text)) {
+            for l in &mut block[para_start..=last] {
+                l.kind = Kind::Signature;
+            }
+        }
+    }
+}
+
+/// Short lines of names, titles, companies, phones and addresses.
+fn is_signature_like(line: &str) -> bool {
+    let t = line.trim();
+    let words = t.split_whitespace().count();
+    words <= 8 && !t.ends_with('?') && !(t.ends_with('.') && words > 4)
+        || t.contains('@')
+        || t.contains("http")
+        || t.chars().filter(|c| c.is_ascii_digit()).count() >= 7
+        || t.contains('|')
+}
+
+fn is_name_like(line: &str) -> bool {
+    let t = line.trim();
+    let words: Vec<&str> = t.split_whitespace().collect();
+    !words.is_empty()
+        && words.len() <= 4
+        && !t.ends_with(['.', '?', '!', ':', ','])
+        && words.iter().all(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || !c.is_alphabetic())
+        })
+}
+
+/// Marks paragraphs of own text that read as legal disclaimers.
+fn mark_disclaimers(lines: &mut [Line<'_>]) {
+    let mut i = 0;
+    while i < lines.len() {
+        if !lines[i].kind.is_own() || lines[i].text.trim().is_empty() {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        let mut para = String::new();
+        while j < lines.len() && lines[j].kind.is_own() && !lines[j].text.trim().is_empty() {
+            para.push_str(lines[j].text.trim());
+            para.push(' ');
+            j += 1;
+        }
+        if para.len() > 60 && DISCLAIMER.is_match(&para) {
+            for l in &mut lines[i..j] {
+                l.kind = Kind::Disclaimer;
+            }
+        }
+        i = j;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visible(body: &str) -> String {
+        zone(body).visible()
+    }
+
+    #[test]
+    fn gmail_top_post() {
+        let body = "Yes, 2,500 is right.\n\nOn Tue, Nov 3, 2026 at 9:12 AM Maya <maya@b.io> wrote:\n> 1. Can you confirm?\n";
+        assert_eq!(visible(body), "Yes, 2,500 is right.");
+    }
+
+    #[test]
+    fn wrapped_attribution() {
+        let body = "Reply here\n\nOn Mon, Aug 19, 2013 at 2:36 AM, Some One via Meta <\ninfo@discourse.org> wrote:\n\n> quoted\n";
+        assert_eq!(visible(body), "Reply here");
+    }
+
+    #[test]
+    fn iphone_signature_then_quote() {
+        let body = "Yes.\n\nSent from my iPhone\n\n> On Nov 3, 2026, at 9:12 AM, Maya <m@b.io> wrote:\n>\n> Hi\n";
+        assert_eq!(visible(body), "Yes.");
+    }
+
+    #[test]
+    fn outlook_block_without_markers() {
+        let body = "Thursday works.\n\nThanks,\nAlicia\n\n________________________________\nFrom: Greg <g@m.com>\nSent: Thursday, September 10, 2026 7:45 AM\nTo: Alicia\nSubject: Delivery\n\nWhich day works?\n";
+        let z = zone(body);
+        assert_eq!(z.visible(), "Thursday works.");
+        assert!(
+            z.lines
+                .last()
+                .is_some_and(|l| l.kind == Kind::Quote { depth: 0 })
+        );
+    }
+
+    #[test]
+    fn original_message_separator_and_disclaimer() {
+        let body = "The 16th works.\n\nHelen\n\nThis e-mail and any attachments are confidential and intended solely for the addressee. Please notify the sender.\n\n-----Original Message-----\nFrom: Owen\nCould you share the list?\n";
+        assert_eq!(visible(body), "The 16th works.");
+    }
+
+    #[test]
+    fn inline_answers_are_own_text() {
+        let body = "Hi Tom,\n\nOn 11/3/2026 9:04 AM, Tom Okafor wrote:\n> - How many attendees?\n\nFourteen, including me.\n\n> - Projector?\n\nI'll bring mine.\n\nCheers,\nPriya\n";
+        assert_eq!(
+            visible(body),
+            "Hi Tom,\n\nFourteen, including me.\n\nI'll bring mine."
+        );
+    }
+
+    #[test]
+    fn forwarded_block() {
+        let body = "FYI, see below.\n\n---------- Forwarded message ---------\nFrom: A <a@b.c>\nCan your school host it?\n";
+        let z = zone(body);
+        assert_eq!(z.visible(), "FYI, see below.");
+        assert!(z.lines.iter().any(|l| l.kind == Kind::Forwarded));
+    }
+
+    #[test]
+    fn python_prompts_are_not_quotes() {
+        let body = "Look:\n>>> a = 1\n>>> a.sum()\nIs this a bug?\n";
+        let z = zone(body);
+        assert!(z.lines.iter().all(|l| l.kind.is_own()));
+    }
+
+    #[test]
+    fn lost_quote_marker_on_wrapped_first_line() {
+        let body = "No, it does not.\n\n And to provide compatibility, there must be a split between the\n> legacy consumer view of the pom?\n\nYes.\n";
+        let z = zone(body);
+        assert_eq!(z.lines[2].kind, Kind::Quote { depth: 1 });
+    }
+}
