@@ -463,7 +463,7 @@ mod tests {
             "Message-ID: <{id}>\r\nFrom: me@example.com\r\nTo: dana@example.org\r\nSubject: Contract\r\n\r\n"
         );
         let msg = Message::parse(raw.as_bytes()).unwrap();
-        ThreadRecord::from_sent(&msg, "2024-06-03T10:00:00Z".parse().unwrap(), vec![]).unwrap()
+        ThreadRecord::from_sent(&msg, "2024-06-03T10:00:00Z".parse().unwrap(), Default::default()).unwrap()
     }
 
     #[test]

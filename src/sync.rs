@@ -107,7 +107,7 @@ pub async fn pass(
     let threads: Vec<ThreadRecord> = store
         .threads()?
         .into_iter()
-        .filter(|t| !t.asks.is_empty())
+        .filter(|t| !t.tracked.asks.is_empty())
         .collect();
     let needs_nudge = threads
         .iter()
@@ -357,8 +357,8 @@ impl Sync<'_> {
                 work.link(&id, parent);
                 self.stats.followups += 1;
             }
-            let asks = analysis::extract_asks(&full);
-            let tracked = !asks.is_empty()
+            let asks = analysis::track(&full);
+            let tracked = !asks.asks.is_empty()
                 && match ThreadRecord::from_sent(&full, date, asks) {
                     Some(t) => {
                         self.new_threads.push(t.message_id.clone());
@@ -425,15 +425,15 @@ impl Sync<'_> {
             let leaves = leaves.remove(&item.uid).unwrap_or_default();
             let reply = assemble(&item.header, texts.remove(&item.uid).as_ref(), &leaves)
                 .unwrap_or(header_msg);
-            let auto = analysis::is_auto_reply(&reply);
             let Some(t) = work.thread_mut(&key)? else {
                 continue;
             };
+            // Judging an automatic reply changes no verdict; it is only recorded.
+            let auto = t.tracked.judge(&reply).auto_reply;
             t.add_reply(&reply, &id, date, auto);
             if auto {
                 self.stats.auto_replies += 1;
             } else {
-                analysis::judge_reply(&mut t.asks, &reply);
                 self.stats.replies_judged += 1;
             }
             work.link(&id, &key);

@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::Ask;
+use crate::analysis::{self, Tracked};
 use crate::config::{AccountConfig, Mode, NudgeConfig};
 use crate::message::{Address, Message};
 
@@ -31,8 +31,9 @@ pub struct ThreadRecord {
     pub references: Vec<String>,
     /// The message a nudge answers (In-Reply-To).
     pub last_message_id: String,
-    /// The asks with their current verdicts.
-    pub asks: Vec<Ask>,
+    /// The asks with their current verdicts, and the print of the sent text the analysis
+    /// needs to judge later replies without the body.
+    pub tracked: Tracked,
     pub replies: Vec<ReplyRecord>,
     /// The user's own later messages in the thread (found in Sent).
     pub followups: Vec<FollowUp>,
@@ -121,7 +122,7 @@ pub enum Hold {
 
 impl ThreadRecord {
     /// Starts tracking a sent message. `None` when it has no Message-ID to key it by.
-    pub fn from_sent(sent: &Message, sent_at: Timestamp, asks: Vec<Ask>) -> Option<ThreadRecord> {
+    pub fn from_sent(sent: &Message, sent_at: Timestamp, tracked: Tracked) -> Option<ThreadRecord> {
         let id = sent.message_id.clone()?;
         let mut references = sent.references.clone();
         for parent in &sent.in_reply_to {
@@ -138,7 +139,7 @@ impl ThreadRecord {
             sent_at,
             references,
             last_message_id: id,
-            asks,
+            tracked,
             replies: Vec::new(),
             followups: Vec::new(),
             last_event: sent_at,
@@ -220,7 +221,7 @@ impl ThreadRecord {
     }
 
     pub fn open_asks(&self) -> usize {
-        self.asks.iter().filter(|a| a.status.is_open()).count()
+        self.tracked.asks.iter().filter(|a| a.status.is_open()).count()
     }
 
     pub fn delivered_nudges(&self) -> usize {
@@ -247,7 +248,7 @@ impl ThreadRecord {
             .to
             .iter()
             .chain(&self.cc)
-            .all(|a| is_no_reply_address(&a.email))
+            .all(|a| analysis::is_bounce_address(&a.email))
         {
             Some(Hold::NoReplyAddress)
         } else if self.delivered_nudges() >= nudge.max_nudges as usize {
@@ -323,20 +324,6 @@ pub fn is_user(email: &str, account: &AccountConfig) -> bool {
             .any(|a| email.eq_ignore_ascii_case(a))
 }
 
-/// Addresses nobody reads: no-reply senders, bounce handlers, mailer daemons.
-pub fn is_no_reply_address(email: &str) -> bool {
-    let local = email.split('@').next().unwrap_or("").to_ascii_lowercase();
-    let squashed: String = local
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
-    squashed.starts_with("noreply")
-        || squashed.starts_with("donotreply")
-        || squashed.starts_with("mailerdaemon")
-        || squashed == "postmaster"
-        || squashed.starts_with("bounce")
-}
-
 /// Reply prefixes in the languages clients write them (Outlook localises them).
 const REPLY_PREFIXES: &[&str] = &[
     "re", "aw", "sv", "vs", "antw", "antwort", "ref", "rif", "r", "odp", "ynt", "atb", "res",
@@ -380,7 +367,7 @@ pub fn normalize_subject(subject: &str) -> (String, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::Status;
+    use crate::analysis::{Ask, Status};
 
     fn account() -> AccountConfig {
         AccountConfig {
@@ -413,12 +400,16 @@ mod tests {
         Message::parse(raw.as_bytes()).unwrap()
     }
 
-    fn ask(status: Status) -> Ask {
-        Ask {
-            text: "Could you send the contract?".into(),
-            status,
-            evidence: String::new(),
-            deferred_until: None,
+    fn tracked(status: Status) -> Tracked {
+        Tracked {
+            asks: vec![Ask {
+                text: "Could you send the contract?".into(),
+                status,
+                evidence: String::new(),
+                deferred_until: None,
+                number: None,
+            }],
+            print: Default::default(),
         }
     }
 
@@ -433,7 +424,7 @@ mod tests {
         let t = ThreadRecord::from_sent(
             &msg,
             ts("2024-06-03T10:00:00Z"),
-            vec![ask(Status::Unanswered)],
+            tracked(Status::Unanswered),
         )
         .unwrap();
         (msg, t)
@@ -503,7 +494,7 @@ mod tests {
         t.on_list = true;
         assert_eq!(t.hold(&cfg), Some(Hold::MailingList));
         let (_, mut t) = sent();
-        t.asks[0].status = Status::Answered;
+        t.tracked.asks[0].status = Status::Answered;
         assert_eq!(t.hold(&cfg), Some(Hold::NothingOpen));
         let (_, mut t) = sent();
         t.to[0].email = "no-reply@shop.example".into();
@@ -551,21 +542,6 @@ mod tests {
         assert_eq!(origin(&nudge, &acc), Origin::Nudger);
         let other = parse("From: dana@example.org\r\n\r\n");
         assert_eq!(origin(&other, &acc), Origin::Other);
-    }
-
-    #[test]
-    fn no_reply_addresses() {
-        for a in [
-            "noreply@x.com",
-            "no-reply@x.com",
-            "do_not_reply@x",
-            "MAILER-DAEMON@x",
-            "bounces+123@x",
-        ] {
-            assert!(is_no_reply_address(a), "{a}");
-        }
-        assert!(!is_no_reply_address("dana@example.org"));
-        assert!(!is_no_reply_address("nora@example.org"));
     }
 
     #[test]

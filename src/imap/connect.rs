@@ -15,7 +15,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::pki_types::ServerName;
 
 use super::{Counters, ImapError, timed};
-use crate::config::{ImapConfig, Secret, Tls};
+use crate::config::{ImapConfig, Tls};
 
 /// Anything the IMAP session can run over: plain TCP or TLS on top of it.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug {}
@@ -55,17 +55,18 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// Resolves the configured secret.
-    ///
-    /// FOLLOW-UP: only inline passwords work until the config helper's `Secret::resolve()`
-    /// (password_command, password_file, systemd credentials, oauth2_token_command) lands.
+    /// Resolves the configured secret now (a command runs, a file is read), so a rotated
+    /// password or a refreshed OAuth2 token is used at each connect.
     pub fn from_config(imap: &ImapConfig) -> Result<Credentials, ImapError> {
-        match &imap.secret {
-            Secret::Plain(password) => Ok(Credentials::Password(password.clone())),
-            other => Err(ImapError::Credentials(format!(
-                "{other:?} is not supported by this build yet"
-            ))),
-        }
+        let secret = imap
+            .secret
+            .resolve()
+            .map_err(|err| ImapError::Credentials(format!("imap.{}: {err}", imap.secret.key())))?;
+        Ok(if imap.secret.is_oauth2() {
+            Credentials::OAuth2Token(secret)
+        } else {
+            Credentials::Password(secret)
+        })
     }
 }
 
