@@ -329,7 +329,10 @@ impl Sync<'_> {
                 }
                 Origin::Other => {}
                 Origin::User => {
-                    let day = date.to_zoned(self.config.nudge.timezone.clone()).date();
+                    // The look-back goes by arrival in the folder, as SEARCH SINCE does;
+                    // the Date header is the sender's clock.
+                    let arrived = item.internal_date.unwrap_or(date);
+                    let day = arrived.to_zoned(self.config.nudge.timezone.clone()).date();
                     if day >= self.lookback_start {
                         wanted.push((item, msg, id, date));
                     }
