@@ -12,3 +12,4 @@ pub mod message;
 pub mod store;
 pub mod thread;
 pub mod sync;
+pub mod daemon;

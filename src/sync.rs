@@ -68,6 +68,8 @@ pub struct SyncStats {
     pub replies_judged: usize,
     pub auto_replies: usize,
     pub followups: usize,
+    /// Threads whose `$NoNudge` state changed.
+    pub keywords_changed: usize,
     /// Folders rebuilt because their UIDVALIDITY changed.
     pub rebuilt: Vec<String>,
     pub millis: u64,
@@ -507,6 +509,7 @@ impl Sync<'_> {
             {
                 tracing::info!(thread = %key, silenced, "$NoNudge changed");
                 t.no_nudge = silenced;
+                self.stats.keywords_changed += 1;
                 batch.threads.push(t);
             }
         }

@@ -66,6 +66,8 @@ impl Connection {
             }
         };
         let session = timed(&server, timeout, "DONE", handle.done()).await?;
+        // What arrived with DONE is the news that woke us; the caller reads it now.
+        while session.unsolicited_responses.try_recv().is_ok() {}
         Ok((
             Connection {
                 session,

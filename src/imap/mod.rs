@@ -20,7 +20,7 @@ use std::time::Duration;
 pub use commands::{HeaderItem, MailboxState, TextPart};
 pub use connect::{Capabilities, ConnectOptions, Connection, Credentials};
 pub use folders::{Folder, Folders};
-pub use idle::IdleWake;
+pub use idle::{IdleWake, MAX_IDLE};
 
 /// What went wrong talking to the IMAP server. Messages name the server, never a secret.
 #[derive(Debug, thiserror::Error)]
