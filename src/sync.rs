@@ -22,7 +22,7 @@ use crate::imap::{
     ConnectOptions, Connection, CounterSnapshot, Counters, Credentials, Folder, Folders,
     HeaderItem, ImapError, TextPart,
 };
-use crate::message::Message;
+use crate::message::{Message, message_ids};
 use crate::store::{Batch, FolderMark, Role, Store, StoreError};
 use crate::thread::{self, Origin, ThreadRecord};
 
@@ -310,35 +310,34 @@ impl Sync<'_> {
         let account = &self.config.account;
         let mut wanted = Vec::new();
         for item in items {
-            let Ok(msg) = Message::parse(&item.header) else {
-                continue;
-            };
             self.stats.sent_new += 1;
-            let id = message_key(&msg, &item.header);
-            let date = msg.date.or(item.internal_date).unwrap_or_else(Timestamp::now);
+            let fields = Fields::scan(&item.header);
+            let id = fields.key(&item.header);
             if work.is_seen(&id)? {
                 work.remember_uid(Role::Sent, item.uid, &id)?;
                 continue;
             }
-            match thread::origin(&msg, account) {
-                Origin::Nudger => {
-                    // A nudge the user sent on: replies to it belong to its thread.
-                    if let Some(parent) = work.parent_thread(&msg)? {
-                        work.link(&id, &parent);
-                        work.remember_uid(Role::Sent, item.uid, &id)?;
-                    }
-                    work.mark_seen(&id);
+            if fields.nudger {
+                // A nudge the user sent on: replies to it belong to its thread.
+                if let Some(parent) = work.parent_thread(fields.parents.iter())? {
+                    work.link(&id, &parent);
+                    work.remember_uid(Role::Sent, item.uid, &id)?;
                 }
-                Origin::Other => {}
-                Origin::User => {
-                    // The look-back goes by arrival in the folder, as SEARCH SINCE does;
-                    // the Date header is the sender's clock.
-                    let arrived = item.internal_date.unwrap_or(date);
-                    let day = arrived.to_zoned(self.config.nudge.timezone.clone()).date();
-                    if day >= self.lookback_start {
-                        wanted.push((item, msg, id, date));
-                    }
-                }
+                work.mark_seen(&id);
+                continue;
+            }
+            let from_user = match &fields.from {
+                Some(email) => thread::is_user(email, account),
+                // An address the quick scan cannot read: let the parser decide.
+                None => Message::parse(&item.header)
+                    .is_ok_and(|m| thread::origin(&m, account) == Origin::User),
+            };
+            // The look-back goes by arrival in the folder, as SEARCH SINCE does; the
+            // Date header is the sender's clock.
+            let arrived = item.internal_date.unwrap_or_else(Timestamp::now);
+            let day = arrived.to_zoned(self.config.nudge.timezone.clone()).date();
+            if from_user && day >= self.lookback_start {
+                wanted.push((item, id));
             }
         }
         if wanted.is_empty() {
@@ -347,13 +346,16 @@ impl Sync<'_> {
 
         let leaves: Vec<(u32, Vec<Leaf>)> = wanted
             .iter()
-            .map(|(item, ..)| (item.uid, item.leaves.clone().unwrap_or_default()))
+            .map(|(item, _)| (item.uid, item.leaves.clone().unwrap_or_default()))
             .collect();
         let mut texts = fetch_texts(conn, &leaves).await?;
-        for (item, header_msg, id, date) in wanted {
+        for (item, id) in wanted {
             let leaves = item.leaves.as_deref().unwrap_or_default();
-            let full = assemble(&item.header, texts.remove(&item.uid).as_ref(), leaves)
-                .unwrap_or(header_msg);
+            let Some(full) = assemble(&item.header, texts.remove(&item.uid).as_ref(), leaves)
+            else {
+                continue;
+            };
+            let date = full.date.or(item.internal_date).unwrap_or_else(Timestamp::now);
             let parent = work.find_thread(&full, date)?.filter(|p| *p != id);
             if let Some(parent) = &parent
                 && let Some(t) = work.thread_mut(parent)?
@@ -383,7 +385,8 @@ impl Sync<'_> {
     }
 
     /// INBOX: mail that links to a tracked thread is a reply; its text is fetched and
-    /// judged against the thread's asks, in arrival order.
+    /// judged against the thread's asks, in arrival order. Most of INBOX is unrelated
+    /// mail, so a quick scan of the header decides before anything is parsed.
     async fn inbox_chunk(
         &mut self,
         conn: &mut Connection,
@@ -393,22 +396,34 @@ impl Sync<'_> {
         let account = &self.config.account;
         let mut linked = Vec::new();
         for item in items {
-            let Ok(msg) = Message::parse(&item.header) else {
-                continue;
-            };
             self.stats.inbox_new += 1;
-            let id = message_key(&msg, &item.header);
+            let fields = Fields::scan(&item.header);
+            let id = fields.key(&item.header);
             if work.is_seen(&id)? {
                 work.remember_uid(Role::Inbox, item.uid, &id)?;
                 continue;
             }
-            // The user's own mail (a Bcc to self) is read from Sent; nudger's reminders
-            // are nudger's.
+            // nudger's own reminders are not replies.
+            if fields.nudger {
+                continue;
+            }
+            let by_reference = work.parent_thread(fields.parents.iter())?;
+            if by_reference.is_none() && !work.subject_is_tracked(&fields)? {
+                continue;
+            }
+            let Ok(msg) = Message::parse(&item.header) else {
+                continue;
+            };
+            // The user's own mail (a Bcc to self) is read from Sent.
             if thread::origin(&msg, account) != Origin::Other {
                 continue;
             }
             let date = msg.date.or(item.internal_date).unwrap_or_else(Timestamp::now);
-            if let Some(key) = work.find_thread(&msg, date)? {
+            let key = match by_reference {
+                Some(key) => Some(key),
+                None => work.find_thread(&msg, date)?,
+            };
+            if let Some(key) = key {
                 linked.push((item, msg, id, date, key));
             }
         }
@@ -521,19 +536,94 @@ fn has_no_nudge(flags: &[String]) -> bool {
     flags.iter().any(|f| f.eq_ignore_ascii_case(NO_NUDGE_KEYWORD))
 }
 
-/// A message's identity: its Message-ID, or for the rare message without one a stable
-/// stand-in made from its header fields (the same bytes every time we fetch them).
-fn message_key(msg: &Message, header: &[u8]) -> String {
-    match &msg.message_id {
-        Some(id) => id.clone(),
-        None => {
-            // FNV-1a: stable across builds, unlike std's hasher.
-            let hash = header.iter().fold(0xcbf29ce484222325u64, |h, b| {
-                (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
-            });
-            format!("{hash:016x}@no-message-id.nudger")
+/// The few header fields that decide whether a message matters, read without a full
+/// parse: most of INBOX is unrelated mail, and parsing every header would cost more
+/// than fetching it.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Fields {
+    message_id: Option<String>,
+    /// In-Reply-To first, then References nearest first.
+    parents: Vec<String>,
+    /// Raw (possibly RFC 2047-encoded), unfolded.
+    subject: Option<String>,
+    /// The address of From, lower-cased, when it is plainly written.
+    from: Option<String>,
+    nudger: bool,
+}
+
+impl Fields {
+    fn scan(header: &[u8]) -> Fields {
+        let mut fields = Fields::default();
+        let mut references = Vec::new();
+        for (name, value) in header_fields(header) {
+            if name.eq_ignore_ascii_case("message-id") {
+                fields.message_id = message_ids(&value).into_iter().next();
+            } else if name.eq_ignore_ascii_case("in-reply-to") {
+                fields.parents.extend(message_ids(&value));
+            } else if name.eq_ignore_ascii_case("references") {
+                references = message_ids(&value);
+            } else if name.eq_ignore_ascii_case("subject") {
+                fields.subject = Some(value);
+            } else if name.eq_ignore_ascii_case("from") {
+                fields.from = plain_address(&value);
+            } else if name.eq_ignore_ascii_case("x-nudger-id") {
+                fields.nudger = !value.trim().is_empty();
+            }
+        }
+        fields.parents.extend(references.into_iter().rev());
+        fields
+    }
+
+    /// A message's identity: its Message-ID, or for the rare message without one a
+    /// stable stand-in made from its header fields (the same bytes every fetch).
+    fn key(&self, header: &[u8]) -> String {
+        match &self.message_id {
+            Some(id) => id.clone(),
+            None => {
+                // FNV-1a: stable across builds, unlike std's hasher.
+                let hash = header.iter().fold(0xcbf29ce484222325u64, |h, b| {
+                    (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+                });
+                format!("{hash:016x}@no-message-id.nudger")
+            }
         }
     }
+}
+
+/// The (name, unfolded value) pairs of a header block.
+fn header_fields(header: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(header);
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in text.split('\n') {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = fields.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            fields.push((name.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    fields
+}
+
+/// `Name <a@b>` or `a@b` → `a@b`, lower-cased; None for anything less plain (groups,
+/// several addresses, encoded words in the address).
+fn plain_address(value: &str) -> Option<String> {
+    let addr = match (value.rfind('<'), value.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &value[open + 1..close],
+        (None, None) => value,
+        _ => return None,
+    };
+    let addr = addr.trim();
+    let plain = addr.contains('@')
+        && !addr.contains([',', ' ', '"', ';', ':', '='])
+        && addr.is_ascii();
+    plain.then(|| addr.to_ascii_lowercase())
 }
 
 /// Fetches the text part of each message, grouped by section so that one FETCH serves
@@ -707,9 +797,12 @@ impl<'s> Work<'s> {
         Ok(())
     }
 
-    /// The thread a message answers, by In-Reply-To/References only.
-    fn parent_thread(&self, msg: &Message) -> Result<Option<String>, SyncError> {
-        for parent in msg.parent_ids() {
+    /// The thread a message answers, by its parent ids (In-Reply-To, References) only.
+    fn parent_thread<'i>(
+        &self,
+        parents: impl Iterator<Item = &'i String>,
+    ) -> Result<Option<String>, SyncError> {
+        for parent in parents {
             if let Some(key) = self.thread_of(parent)? {
                 return Ok(Some(key));
             }
@@ -720,7 +813,8 @@ impl<'s> Work<'s> {
     /// The thread a message answers: by its threading headers, else by subject,
     /// participants and time (the newest thread that fits).
     fn find_thread(&mut self, msg: &Message, date: Timestamp) -> Result<Option<String>, SyncError> {
-        if let Some(key) = self.parent_thread(msg)? {
+        let parents: Vec<String> = msg.parent_ids().map(str::to_string).collect();
+        if let Some(key) = self.parent_thread(parents.iter())? {
             return Ok(Some(key));
         }
         let (subject, is_reply) = thread::normalize_subject(&msg.subject);
@@ -745,6 +839,23 @@ impl<'s> Work<'s> {
             }
         }
         Ok(best.map(|(_, key)| key))
+    }
+
+    /// Whether a message may belong to a thread by subject: a reply-style subject that a
+    /// tracked thread has. Encoded subjects cannot be told without parsing: maybe.
+    fn subject_is_tracked(&self, fields: &Fields) -> Result<bool, SyncError> {
+        let Some(raw) = &fields.subject else {
+            return Ok(false);
+        };
+        if raw.contains("=?") {
+            return Ok(true);
+        }
+        let (subject, is_reply) = thread::normalize_subject(raw);
+        if !is_reply || subject.is_empty() {
+            return Ok(false);
+        }
+        Ok(self.batch.subjects.iter().any(|(s, _)| *s == subject)
+            || !self.store.threads_with_subject(&subject)?.is_empty())
     }
 
     fn into_batch(mut self) -> Batch {
@@ -821,11 +932,31 @@ mod tests {
     #[test]
     fn messages_without_id_get_a_stable_key() {
         let header = b"From: a@b.c\r\nSubject: x\r\n\r\n";
-        let msg = Message::parse(header).unwrap();
-        let a = message_key(&msg, header);
-        assert_eq!(a, message_key(&msg, header));
+        let a = Fields::scan(header).key(header);
+        assert_eq!(a, Fields::scan(header).key(header));
         assert!(a.ends_with("@no-message-id.nudger"));
-        assert_ne!(a, message_key(&msg, b"From: a@b.c\r\nSubject: y\r\n\r\n"));
+        let other = b"From: a@b.c\r\nSubject: y\r\n\r\n";
+        assert_ne!(a, Fields::scan(other).key(other));
+    }
+
+    #[test]
+    fn quick_scan_agrees_with_the_parser() {
+        let header = b"Message-ID: <m1@x>\r\nIn-Reply-To: <p2@x>\r\nReferences: <p0@x>\r\n <p1@x> <p2@x>\r\nFrom: \"Reyes, Dana\" <Dana@Example.org>\r\nSubject: Re: [team]\r\n Budget\r\nX-Nudger-Id: n1\r\n\r\n";
+        let f = Fields::scan(header);
+        let parsed = Message::parse(header).unwrap();
+        assert_eq!(f.message_id, parsed.message_id);
+        assert_eq!(f.parents, parsed.parent_ids().map(str::to_string).collect::<Vec<_>>());
+        assert_eq!(f.from.as_deref(), Some("dana@example.org"));
+        assert_eq!(f.subject.as_deref(), Some("Re: [team] Budget"));
+        assert!(f.nudger);
+    }
+
+    #[test]
+    fn only_plain_addresses_are_read_quickly() {
+        assert_eq!(plain_address("a@b.c").as_deref(), Some("a@b.c"));
+        assert_eq!(plain_address("Me <ME@b.c>").as_deref(), Some("me@b.c"));
+        assert_eq!(plain_address("a@b.c, d@e.f"), None);
+        assert_eq!(plain_address("undisclosed-recipients:;"), None);
     }
 
     #[test]
