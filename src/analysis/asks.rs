@@ -56,6 +56,7 @@ static PLEASANTRY: LazyLock<Regex> = LazyLock::new(|| {
       | ^(how|what)\s+about\s+(that|this)\s*[?!]
       | ^right\s*\?
       | ^(make|makes)\s+sense\s*\?
+      | ^(nothing|no\s+(need|action|rush|reply|response|worries))\b | \b(nothing|no\s+action|no\s+reply|no\s+response)\s+(is\s+)?(needed|required|necessary)\b
     ")
 });
 
@@ -95,6 +96,13 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
 static LIST_INTRO: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(following|below|these|those|a\s+few|few|some|several|couple|handful|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(more\s+)?(questions?|things|items|points|details|requests?|follow-?ups|asks|info|information|open\s+points)\b|\b(the\s+following|as\s+follows|below)\b|:\s*$",
+    )
+});
+
+/// An intro that says what follows is asked: "A few questions:", "I need a few things".
+static ASKING_INTRO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(questions?|requests?|asks|follow-?ups|need|needs|would\s+like|'d\s+like|from\s+you|please|could\s+you|can\s+you)\b",
     )
 });
 
@@ -138,22 +146,23 @@ pub fn find(zoned: &Zoned<'_>) -> Vec<Found> {
 
     for (i, s) in all.iter().enumerate() {
         let core = core_text(&s.text);
-        if s.introduces_list {
-            let is_intro = LIST_INTRO.is_match(&s.text) || is_question(&core);
-            if is_intro && (is_question(&core) || is_request(&core) || LIST_INTRO.is_match(&core)) {
-                request_list = next_list(&all, i);
-                if LIST_INTRO.is_match(&s.text) {
-                    continue;
-                }
+        if s.introduces_list
+            && (is_question(&core) || is_request(&core) || ASKING_INTRO.is_match(&core))
+        {
+            request_list = next_list(&all, i);
+            if LIST_INTRO.is_match(&s.text) {
+                continue;
             }
         }
         let in_request_list = s.list.is_some() && s.list.map(|l| l.list) == request_list;
-        let ask = if is_excluded(&core, &s.text) {
+        // "Two things I need to check with you:" announces asks; it is not one.
+        let announces = s.text.trim_end().ends_with(':') && !core.contains('?');
+        let ask = if announces || is_excluded(&core, &s.text) {
             false
         } else if is_question(&core) || is_request(&core) {
             !is_self_answered(&all, i, &core)
         } else {
-            in_request_list && is_noun_phrase_item(&core)
+            in_request_list && is_whole_item(&all, i) && is_noun_phrase_item(&core)
         };
         if !ask {
             continue;
@@ -161,9 +170,8 @@ pub fn find(zoned: &Zoned<'_>) -> Vec<Found> {
         if let Some((prev_i, prev_f)) = last_ask
             && prev_i + 1 == i
             && all[prev_i].para == s.para
-            && all[prev_i].list.map(|l| l.number) == s.list.map(|l| l.number)
-            && s.list.is_none()
-            && FOLLOW_ON.is_match(&core)
+            && all[prev_i].list.map(|l| l.item) == s.list.map(|l| l.item)
+            && (FOLLOW_ON.is_match(&s.text) || is_bare_alternative(&core))
             && core.split_whitespace().count() <= 14
         {
             let merged = format!("{} {}", found[prev_f].text, s.text);
@@ -186,7 +194,7 @@ fn next_list(all: &[Sentence], i: usize) -> Option<usize> {
 }
 
 /// The sentence without lead-ins, URLs and trailing emoticons: what classification reads.
-fn core_text(text: &str) -> String {
+pub fn core_text(text: &str) -> String {
     let text = URL.replace_all(text, "URL");
     let text = LEAD_IN.replace(&text, "");
     text.trim()
@@ -195,9 +203,45 @@ fn core_text(text: &str) -> String {
         .to_string()
 }
 
-/// Has a real question mark (not one inside a URL).
+/// The question in a sentence that leads up to it: "I need help from git experts: what
+/// is happening?" asks "what is happening?".
+pub fn question_clause(core: &str) -> &str {
+    static CLAUSE: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)(,\s+but\s+|;\s+|\s+[-—–]\s+|:\s+)(what|how|why|when|where|who|which|is|are|do|does|did|can|could|would|will|should|have|has)\b",
+        )
+    });
+    let Some(q) = core.find('?') else { return core };
+    CLAUSE
+        .captures_iter(&core[..q])
+        .last()
+        .and_then(|c| c.get(2))
+        .map_or(core, |m| &core[m.start()..])
+}
+
+/// Has a real question mark: not one inside a URL (already replaced) and not an aside
+/// like "7.15GHz (7.125?)" with no words in it.
 fn is_question(core: &str) -> bool {
-    core.contains('?') && core.split_whitespace().count() >= 1 && !core.trim().starts_with('?')
+    static ASIDE: LazyLock<Regex> = LazyLock::new(|| re(r"\(([^()]*)\?\s*\)"));
+    let mut text = core.to_string();
+    for caps in ASIDE.captures_iter(core) {
+        let words = caps[1]
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphabetic))
+            .count();
+        if words < 2 {
+            text = text.replace(&caps[0], "");
+        }
+    }
+    text.contains('?') && !text.trim().starts_with('?')
+}
+
+/// '"maven-src.git"?' after a question: another alternative, not a new ask.
+fn is_bare_alternative(core: &str) -> bool {
+    core.ends_with('?')
+        && core.split_whitespace().count() <= 3
+        && !YOU.is_match(core)
+        && !INTERROGATIVE_WH.is_match(core)
 }
 
 fn is_request(core: &str) -> bool {
@@ -222,17 +266,28 @@ fn is_self_answered(all: &[Sentence], i: usize, core: &str) -> bool {
         .iter()
         .take_while(|n| n.para == s.para && n.list.is_none())
         .collect();
-    let declaratives = after.iter().take_while(|n| !n.text.contains('?')).count();
     after
         .first()
         .is_some_and(|n| ANSWER_OPENER.is_match(&core_text(&n.text)))
-        || declaratives >= 2
 }
 
-/// Items like "A short bio (100 words or less) for the program" under a request intro.
+/// Items like "A short bio (100 words or less) for the program" under a request intro;
+/// not statements ("demos are all in master now", "no changes for now").
 fn is_noun_phrase_item(core: &str) -> bool {
+    static STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)^(no|none|nothing|done)\b|\b(is|are|was|were|has|have|had|will|won't|did|does|don't|doesn't|didn't|isn't|aren't|wasn't)\b",
+        )
+    });
     let words = core.split_whitespace().count();
-    (1..=25).contains(&words) && !core.ends_with('!')
+    (1..=25).contains(&words) && !core.ends_with(['!', '.']) && !STATEMENT.is_match(core)
+}
+
+/// The sentence is a list item on its own, not one sentence of several in an item.
+fn is_whole_item(all: &[Sentence], i: usize) -> bool {
+    let item = all[i].list.map(|l| l.item);
+    let same = |j: usize| all.get(j).is_some_and(|s| s.list.map(|l| l.item) == item);
+    !(same(i + 1) || (i > 0 && same(i - 1)))
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
       | please\s+see\s+(my\s+)?(answers|responses|comments|below|inline).* | (my\s+)?(answers|responses|comments)\s+(are\s+)?(below|inline).*
       | good\s+(question|point|catch).* | interesting.* | (i\s+)?like\s+(that|this|the)\s+(idea|solution|approach|plan).*
       | (i'll|i\s+will|we'll|we\s+will)\s+(take|use|consider|keep)\s+(your|the|these|those)\s+(suggestions?|advice|ideas?|points?|feedback).*
-      | thanks?\s+for\s+.*
+      | thanks?\s+for\s+.* | (i\s+)?(can't|cannot|can\s+not)\s+thank\s+.*
     )[.!]*$")
 });
 
@@ -130,6 +130,13 @@ static ASKS_BACK: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Advice, even when put as a question ("How about a hard reset?").
+static SUGGESTION: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(how\s+about|what\s+about|have\s+you\s+tried|did\s+you\s+try|why\s+not\s+(try|use|just)|try\s+(to|using|running|adding|setting|a|the)|you\s+(could|can|should|might|may\s+want\s+to)|i('d|\s+would)\s+(suggest|recommend|try)|i\s+suggest|i\s+recommend|my\s+(suggestion|advice|recommendation)|the\s+(fix|solution|trick|workaround|answer)\s+(is|was))\b",
+    )
+});
+
 static BLANKET: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)
         \b(yes|ok|okay|approved|agreed|confirmed|fine|sure|go\s+ahead)\s+(to|on|for)\s+(all|everything|each|both|every\s+one)\b
@@ -149,7 +156,7 @@ static REST: LazyLock<Regex> = LazyLock::new(|| {
 
 static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|right|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|we\s+can|we\s+can't|i\s+can|i\s+can't|we\s+do|we\s+don't|i\s+do|i\s+don't|it\s+is|it's|it\s+isn't|it's\s+not|they\s+are|they\s+aren't|that's\s+(right|correct|fine)|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
+        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|right|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
     )
 });
 
@@ -198,6 +205,10 @@ struct Wants {
     place: bool,
     yes_no: bool,
     send: bool,
+    /// Asks for advice ("Any hint?", "how can I ...?").
+    advice: bool,
+    /// Asks whether anyone has met the same thing ("has anyone seen this error?").
+    experience: bool,
     /// Words naming the alternatives of "A or B?".
     options: Vec<String>,
 }
@@ -218,7 +229,26 @@ static WH_WHERE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\bwhere\b|\b(office|venue|location|place)\b"));
 static YES_NO_ASK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\W*(\w+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any)\b|\b(confirm|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?",
+        r"(?i)^\W*(\w+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any|what\s+about|how\s+about)\b|\b(confirm|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?",
+    )
+});
+
+static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b",
+    )
+});
+
+static EXPERIENCE_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(anyone|anybody|someone|somebody|you|people|others)\b.{0,40}\b(had|has|have|seen|experienced|encountered|run\s+into|ran\s+into|come\s+across|faced|noticed|hit)\b",
+    )
+});
+
+/// "I got the same issue before", "we saw this too".
+static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(i|we|i've|we've)\s+(also\s+)?(had|got|have|saw|seen|see|ran|run|hit|experienced|encountered|noticed|faced)\b.{0,30}\b(same|similar|this|that|it|too)\b",
     )
 });
 
@@ -241,6 +271,8 @@ fn wants(ask: &str) -> Wants {
                 || lower.contains("export")
                 || lower.starts_with("a ")
                 || lower.contains("pdf")),
+        advice: ADVICE_ASK.is_match(&lower),
+        experience: EXPERIENCE_ASK.is_match(&lower),
         options: options(&lower),
     }
 }
@@ -275,8 +307,54 @@ struct Unit {
     para: usize,
 }
 
+/// What an ask needs from an answer: its topic words and the kind of answer it wants.
+struct Need {
+    stems: Vec<String>,
+    /// The summed weight of `stems`, to tell a passing word from a shared topic.
+    weight: f32,
+    wants: Wants,
+}
+
+impl Need {
+    fn of(ask: &Ask) -> Need {
+        // "Lauren — could you send ..." is about the price sheet, not about Lauren, and
+        // "I need help from git experts: what is happening?" asks what is happening.
+        let core = super::asks::question_clause(&super::asks::core_text(&ask.text)).to_string();
+        let stems = content_stems(&core);
+        let weight = stems.iter().map(|s| stem_weight(s)).sum();
+        Need {
+            stems,
+            weight,
+            wants: wants(&core),
+        }
+    }
+
+    /// True when `lexical` shared weight is more than a word in passing.
+    fn covered(&self, lexical: f32, enough: f32) -> bool {
+        lexical >= enough || (self.weight > 0.0 && lexical / self.weight >= 0.25)
+    }
+}
+
+fn stem_weight(stem: &str) -> f32 {
+    if stem.chars().any(|c| c.is_ascii_digit()) {
+        1.5
+    } else if stem.len() >= 6 {
+        1.2
+    } else {
+        1.0
+    }
+}
+
 /// Judges `reply` against `asks` (those of the message `print` was made from).
-pub fn judge(asks: &mut [Ask], print: &SentPrint, reply: &Message, zoned: &Zoned<'_>) {
+/// `third_party`: the reply is not from the person the asks were put to.
+pub fn judge(
+    asks: &mut [Ask],
+    print: &SentPrint,
+    reply: &Message,
+    zoned: &Zoned<'_>,
+    third_party: bool,
+) {
+    let needs: Vec<Need> = asks.iter().map(Need::of).collect();
     let sources = line_sources(zoned, print);
     let located: Vec<Option<usize>> = asks.iter().map(|a| locate(&a.text, zoned)).collect();
     let has_attachment = !reply.attachments.is_empty();
@@ -284,27 +362,30 @@ pub fn judge(asks: &mut [Ask], print: &SentPrint, reply: &Message, zoned: &Zoned
         .date
         .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date());
 
-    // 1. Inline answers, written under the quoted ask.
+    // 1. Inline answers, written under the quoted ask. Text under a quoted ask that has
+    //    nothing to do with it (a third person commenting on something else) is left to
+    //    the prose step.
     let blocks = inline_blocks(zoned, &sources, &located);
-    let interleaved = is_interleaved(&sources, &blocks);
     let mut decided = vec![false; asks.len()];
-    if interleaved {
+    if is_interleaved(&sources, &blocks) {
         for (i, block) in blocks.iter().enumerate() {
             let Some((block_text, shared)) = block else {
                 continue;
             };
             let units = units_of(block_text);
-            if *shared
-                && !units
+            // Text right under a question put to the replier answers it; a third party's
+            // text there must speak to it, and so must text under several asks at once.
+            let relevant = if *shared {
+                units
                     .iter()
-                    .any(|u| score(&asks[i].text, &wants(&asks[i].text), u, has_attachment) >= 1.0)
-                && substantive(&units) < 2
-            {
-                // Several asks were quoted together and the text below them speaks to
-                // another one of them.
-                continue;
-            }
-            if apply_units(&mut asks[i], &units, reply_date) {
+                    .any(|u| score(&needs[i], u, has_attachment) >= 0.8)
+            } else {
+                !third_party
+                    || units
+                        .iter()
+                        .any(|u| speaks_to(&needs[i], u, has_attachment, true))
+            };
+            if relevant && apply_units(&mut asks[i], &needs[i], &units, reply_date) {
                 decided[i] = true;
             }
         }
@@ -321,40 +402,45 @@ pub fn judge(asks: &mut [Ask], print: &SentPrint, reply: &Message, zoned: &Zoned
         })
         .collect();
     let units = units_of_lines(&own);
-    judge_prose(asks, &mut decided, &units, has_attachment, reply_date);
-}
-
-fn substantive(units: &[Unit]) -> usize {
-    units.iter().filter(|u| u.act == Act::Answer).count()
+    let prose = Prose {
+        units: &units,
+        has_attachment,
+        reply_date,
+        strict: third_party,
+    };
+    prose.judge(asks, &needs, &mut decided);
 }
 
 /// Sets the ask's status from a block of text written for it. True if it said anything.
-fn apply_units(ask: &mut Ask, units: &[Unit], reply_date: Option<Date>) -> bool {
-    if let Some(u) = units.iter().find(|u| u.act == Act::Answer) {
+/// A deferral wins over answers that do not speak to the ask ("I may have to tweak the
+/// lib. It will be Tuesday before I turn on my Mac").
+fn apply_units(ask: &mut Ask, need: &Need, units: &[Unit], reply_date: Option<Date>) -> bool {
+    let deferral = units.iter().find(|u| u.act == Act::Defer);
+    let relevant = units
+        .iter()
+        .any(|u| u.act == Act::Answer && score(need, u, false) > 0.0);
+    if let Some(u) = deferral
+        && !relevant
+    {
+        defer(ask, u, reply_date);
+        return true;
+    }
+    if units.iter().any(|u| u.act == Act::Answer) {
         let evidence = units
             .iter()
             .filter(|u| u.act != Act::Nothing)
             .map(|u| u.text.as_str())
             .collect::<Vec<_>>()
             .join(" ");
-        set(
-            ask,
-            Status::Answered,
-            if evidence.is_empty() {
-                &u.text
-            } else {
-                &evidence
-            },
-            None,
-        );
-        return true;
-    }
-    if let Some(u) = units.iter().find(|u| u.act == Act::Defer) {
-        let until = reply_date.and_then(|d| deferred_until(&u.text, d));
-        set(ask, Status::Deferred, &u.text, until);
+        set(ask, Status::Answered, &evidence, None);
         return true;
     }
     false
+}
+
+fn defer(ask: &mut Ask, unit: &Unit, reply_date: Option<Date>) {
+    let until = reply_date.and_then(|d| deferred_until(&unit.text, d));
+    set(ask, Status::Deferred, &unit.text, until);
 }
 
 fn set(ask: &mut Ask, status: Status, evidence: &str, until: Option<Date>) {
@@ -385,211 +471,269 @@ fn clip(text: &str) -> String {
     out
 }
 
-fn judge_prose(
-    asks: &mut [Ask],
-    decided: &mut [bool],
-    units: &[Unit],
+/// A reply's own prose, matched against the asks it did not answer inline.
+struct Prose<'a> {
+    units: &'a [Unit],
     has_attachment: bool,
     reply_date: Option<Date>,
-) {
-    if units.is_empty() && !has_attachment {
-        return;
-    }
-    let open: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
-    if open.is_empty() {
-        return;
+    /// Ask for shared words, as in a long reply.
+    strict: bool,
+}
+
+/// In a reply this long, an answer must share words with its ask: the right shape alone
+/// ("a date", "a yes") is too easy to find by chance.
+const SHORT_REPLY_UNITS: usize = 6;
+
+impl Prose<'_> {
+    fn judge(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
+        let units = self.units;
+        if units.is_empty() && !self.has_attachment {
+            return;
+        }
+        self.numbered(asks, needs, decided);
+        if self.blanket(asks, decided) {
+            return;
+        }
+        let used = self.matched(asks, needs, decided);
+        self.leftovers(asks, needs, decided, &used);
     }
 
-    // Numbered answers: "2) 64 annual, 210 monthly." goes to the second ask (or the ask
-    // numbered 2).
-    let numbered: Vec<&Unit> = units.iter().filter(|u| u.number.is_some()).collect();
-    if numbered.len() >= 2 {
-        for (ordinal, i) in (0..asks.len()).enumerate() {
-            if decided[i] {
+    /// "2) 64 annual, 210 monthly." answers the second ask (or the ask numbered 2).
+    fn numbered(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
+        let numbered: Vec<&Unit> = self.units.iter().filter(|u| u.number.is_some()).collect();
+        if numbered.len() < 2 {
+            return;
+        }
+        for (ordinal, ask) in asks.iter_mut().enumerate() {
+            if decided[ordinal] {
                 continue;
             }
-            let n = asks[i].number.unwrap_or(ordinal as u32 + 1);
+            let n = ask.number.unwrap_or(ordinal as u32 + 1);
             let mine: Vec<Unit> = numbered
                 .iter()
                 .filter(|u| u.number == Some(n))
                 .map(|u| (*u).clone())
                 .collect();
-            if !mine.is_empty() && apply_units(&mut asks[i], &mine, reply_date) {
-                decided[i] = true;
+            if !mine.is_empty() && apply_units(ask, &needs[ordinal], &mine, self.reply_date) {
+                decided[ordinal] = true;
             }
         }
     }
 
-    // "Yes to all four", and "I'll get back to you on the rest".
-    if let Some(u) = units
-        .iter()
-        .find(|u| u.act == Act::Answer && BLANKET.is_match(&u.text))
-    {
-        for i in 0..asks.len() {
+    /// "Yes to all four" answers everything still open.
+    fn blanket(&self, asks: &mut [Ask], decided: &mut [bool]) -> bool {
+        let Some(u) = self
+            .units
+            .iter()
+            .find(|u| u.act == Act::Answer && BLANKET.is_match(&u.text))
+        else {
+            return false;
+        };
+        for (i, ask) in asks.iter_mut().enumerate() {
             if !decided[i] {
-                set(&mut asks[i], Status::Answered, &u.text, None);
+                set(ask, Status::Answered, &u.text, None);
                 decided[i] = true;
             }
         }
-        return;
+        true
     }
 
-    // Score every open ask against every unit.
-    let open: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
-    let wanted: Vec<Wants> = open.iter().map(|&i| wants(&asks[i].text)).collect();
-    let mut pairs: Vec<(f32, usize, usize, bool)> = Vec::new(); // score, open idx, unit, lexical
-    for (k, &i) in open.iter().enumerate() {
-        for (u, unit) in units.iter().enumerate() {
-            if unit.act == Act::Nothing {
+    /// Matches sentences to asks, best pairs first. Returns the sentences used.
+    fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) -> HashSet<usize> {
+        let units = self.units;
+        let speaking: Vec<usize> = (0..units.len())
+            .filter(|&u| units[u].act != Act::Nothing)
+            .collect();
+        let talkative = self.strict || speaking.len() > SHORT_REPLY_UNITS;
+        // As many sentences as open asks: the n-th sentence likely answers the n-th ask.
+        let open: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
+        let mut in_order: Vec<Option<usize>> = vec![None; units.len()];
+        if !talkative && speaking.len() == open.len() && open.len() > 1 {
+            for (&u, &i) in speaking.iter().zip(&open) {
+                in_order[u] = Some(i);
+            }
+        }
+        let mut pairs: Vec<(f32, usize, usize, bool)> = Vec::new(); // score, ask, unit, lexical
+        for i in (0..asks.len()).filter(|&i| !decided[i]) {
+            for (u, unit) in units.iter().enumerate() {
+                if unit.act == Act::Nothing {
+                    continue;
+                }
+                let lexical = overlap(&needs[i], unit);
+                let mut s = score(&needs[i], unit, self.has_attachment);
+                // Short replies tend to answer in the order asked.
+                if in_order.get(u) == Some(&Some(i)) {
+                    s += 0.6;
+                }
+                let enough = if talkative {
+                    lexical >= 1.0 && s >= 1.5 && needs[i].covered(lexical, 2.5)
+                } else {
+                    s >= 1.0 && (s - lexical > 0.0 || needs[i].covered(lexical, 2.0))
+                };
+                if std::env::var_os("NUDGER_DEBUG_JUDGE").is_some() {
+                    eprintln!(
+                        "judge: ask {i} × {:?}: lexical {lexical:.2} score {s:.2} {}",
+                        unit.text,
+                        if enough { "ACCEPT" } else { "" }
+                    );
+                }
+                if enough {
+                    pairs.push((s, i, u, lexical > 0.0));
+                }
+            }
+        }
+        pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut best: Vec<Option<usize>> = vec![None; asks.len()];
+        let mut used: HashSet<usize> = HashSet::new();
+        let mut shape_only: HashSet<usize> = HashSet::new();
+        for &(_, i, u, lexical) in &pairs {
+            // A sentence can answer two asks when it names both; a sentence that only has
+            // the right shape ("Tuesday works") answers one.
+            if best[i].is_some() || shape_only.contains(&u) || (!lexical && used.contains(&u)) {
                 continue;
             }
-            let lexical = overlap(&asks[i].text, unit) > 0.0;
-            let s = score(&asks[i].text, &wanted[k], unit, has_attachment);
-            if s >= 1.0 {
-                pairs.push((s, k, u, lexical));
+            best[i] = Some(u);
+            used.insert(u);
+            if !lexical {
+                shape_only.insert(u);
             }
         }
-    }
-    pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut best: Vec<Option<usize>> = vec![None; open.len()];
-    let mut used_by_type_only: HashSet<usize> = HashSet::new();
-    let mut used: HashSet<usize> = HashSet::new();
-    for &(_, k, u, lexical) in &pairs {
-        if best[k].is_some() {
-            continue;
+
+        for i in 0..asks.len() {
+            if decided[i] {
+                continue;
+            }
+            let answer = best[i].filter(|&u| units[u].act == Act::Answer);
+            let answer_score = answer.map_or(0.0, |u| overlap(&needs[i], &units[u]));
+            // A deferral speaks for its whole paragraph ("For the seat pricing I need to
+            // check. I'll get back to you on that.").
+            let deferral = units
+                .iter()
+                .filter(|u| u.act == Act::Defer)
+                .map(|u| {
+                    let topic = units
+                        .iter()
+                        .filter(|p| p.para == u.para)
+                        .map(|p| overlap(&needs[i], p))
+                        .fold(0.0f32, f32::max);
+                    (u, topic)
+                })
+                .filter(|(_, topic)| *topic >= 1.0)
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            match (answer, deferral) {
+                (_, Some((u, topic))) if topic > answer_score => {
+                    defer(&mut asks[i], u, self.reply_date)
+                }
+                (Some(u), _) => set(&mut asks[i], Status::Answered, &units[u].text, None),
+                (None, Some((u, _))) => defer(&mut asks[i], u, self.reply_date),
+                (None, None) => continue,
+            }
+            decided[i] = true;
         }
-        // A sentence can answer two asks when it names both; a sentence that only has
-        // the right shape ("Tuesday works") answers one.
-        if !lexical && (used.contains(&u) || used_by_type_only.contains(&u)) {
-            continue;
-        }
-        if lexical && used_by_type_only.contains(&u) {
-            continue;
-        }
-        best[k] = Some(u);
-        used.insert(u);
-        if !lexical {
-            used_by_type_only.insert(u);
-        }
+        used
     }
 
-    // A deferral speaks for its whole paragraph ("For the seat pricing I need to check.
-    // I'll get back to you on that.").
-    for (k, &i) in open.iter().enumerate() {
-        let answer = best[k].filter(|&u| units[u].act == Act::Answer);
-        let deferral = units
+    /// What is still open after matching: a lone ask answered by a reply that speaks to
+    /// it, a bare "+1" for yes/no asks, and deferrals that name no topic ("I'll get back
+    /// to you on the rest").
+    fn leftovers(
+        &self,
+        asks: &mut [Ask],
+        needs: &[Need],
+        decided: &mut [bool],
+        used: &HashSet<usize>,
+    ) {
+        let units = self.units;
+        let answers: Vec<&Unit> = units.iter().filter(|u| u.act == Act::Answer).collect();
+        let still: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
+        if asks.len() == 1 && still.len() == 1 {
+            let need = &needs[0];
+            let related = answers
+                .iter()
+                .any(|u| overlap(need, u) >= 1.0 || (need.wants.yes_no && yes_no_answer(u)));
+            if related {
+                let text = answers
+                    .iter()
+                    .map(|u| u.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                set(&mut asks[0], Status::Answered, &text, None);
+                decided[0] = true;
+                return;
+            }
+        }
+        let unused = units
             .iter()
             .enumerate()
-            .filter(|(_, u)| u.act == Act::Defer)
-            .map(|(n, u)| {
-                let para_score = units
-                    .iter()
-                    .filter(|p| p.para == u.para)
-                    .map(|p| overlap(&asks[i].text, p))
-                    .fold(0.0f32, f32::max);
-                (n, para_score)
-            })
-            .filter(|(_, s)| *s >= 1.0)
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        let answer_score = answer.map_or(0.0, |u| overlap(&asks[i].text, &units[u]));
-        match (answer, deferral) {
-            (_, Some((n, ds))) if ds > answer_score => {
-                let until = reply_date.and_then(|d| deferred_until(&units[n].text, d));
-                set(&mut asks[i], Status::Deferred, &units[n].text, until);
-                decided[i] = true;
-            }
-            (Some(u), _) => {
-                set(&mut asks[i], Status::Answered, &units[u].text, None);
-                decided[i] = true;
-            }
-            (None, Some((n, _))) => {
-                let until = reply_date.and_then(|d| deferred_until(&units[n].text, d));
-                set(&mut asks[i], Status::Deferred, &units[n].text, until);
-                decided[i] = true;
-            }
-            (None, None) => {}
-        }
-    }
-
-    // What is still open: a lone ask answered by a reply that says something, and
-    // deferrals that name no topic ("I'll get back to you on the rest").
-    let still: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
-    let answers: Vec<&Unit> = units.iter().filter(|u| u.act == Act::Answer).collect();
-    let unused_answers: Vec<&Unit> = units
-        .iter()
-        .enumerate()
-        .filter(|(n, u)| u.act == Act::Answer && !used.contains(n))
-        .map(|(_, u)| u)
-        .collect();
-    if asks.len() == 1 && still.len() == 1 && !answers.is_empty() {
-        let ask = &mut asks[still[0]];
-        let w = wants(&ask.text);
-        let related = answers
-            .iter()
-            .any(|u| overlap(&ask.text, u) > 0.0 || yes_no_answer(u) && w.yes_no);
-        if related || answers.len() >= 2 {
-            let text = answers
-                .iter()
-                .map(|u| u.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            set(ask, Status::Answered, &text, None);
-            return;
-        }
-    }
-    // Bare "+1" / "Sounds good" with nothing else: it answers yes/no asks.
-    if answers.len() == 1
-        && unused_answers.len() == 1
-        && yes_no_answer(answers[0])
-        && answers[0].stems.len() <= 2
-    {
-        for &i in &still {
-            if wants(&asks[i].text).yes_no
-                || asks[i].text.trim_end().ends_with('?')
-                    && asks[i].text.split_whitespace().count() <= 3
-            {
-                set(&mut asks[i], Status::Answered, &answers[0].text, None);
+            .filter(|(n, u)| u.act == Act::Answer && !used.contains(n))
+            .count();
+        if let [only] = answers[..]
+            && unused == 1
+            && yes_no_answer(only)
+            && only.stems.len() <= 2
+        {
+            for &i in &still {
+                if needs[i].wants.yes_no || asks[i].text.split_whitespace().count() <= 3 {
+                    set(&mut asks[i], Status::Answered, &only.text, None);
+                    decided[i] = true;
+                }
             }
         }
-    }
-    let generic_defer = units.iter().find(|u| {
-        u.act == Act::Defer
-            && (REST.is_match(&u.text) || asks.iter().all(|a| overlap(&a.text, u) == 0.0))
-    });
-    if let Some(u) = generic_defer {
-        let until = reply_date.and_then(|d| deferred_until(&u.text, d));
-        for i in 0..asks.len() {
-            if asks[i].status == Status::Unanswered && !decided[i] {
-                set(&mut asks[i], Status::Deferred, &u.text, until);
+        let generic = units.iter().find(|u| {
+            u.act == Act::Defer
+                && (REST.is_match(&u.text) || needs.iter().all(|n| overlap(n, u) == 0.0))
+        });
+        if let Some(u) = generic {
+            for i in 0..asks.len() {
+                if !decided[i] {
+                    defer(&mut asks[i], u, self.reply_date);
+                }
             }
         }
     }
 }
 
 fn yes_no_answer(u: &Unit) -> bool {
-    YES_NO_START.is_match(
-        u.text
-            .trim_start_matches(|c: char| !c.is_alphanumeric() && c != '+' && c != '-'),
-    )
+    static ACCEPT: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)\b(works|work\s+for\s+(me|us)|suits\s+(me|us)|is\s+fine|is\s+good|sounds\s+good|is\s+perfect|no\s+problem)\s*[.!]*$",
+        )
+    });
+    let text = bare(&u.text);
+    YES_NO_START.is_match(text) || (text.split_whitespace().count() <= 8 && ACCEPT.is_match(text))
+}
+
+/// The unit speaks to the need: one shared word in passing is not enough; the shape must
+/// fit too, or the words must cover the ask. `strict` for long replies and third parties.
+fn speaks_to(need: &Need, unit: &Unit, has_attachment: bool, strict: bool) -> bool {
+    let lexical = overlap(need, unit);
+    let s = score(need, unit, has_attachment);
+    if strict {
+        lexical >= 1.0 && s >= 1.5 && need.covered(lexical, 2.5)
+    } else {
+        s >= 1.0 && (s - lexical > 0.0 || need.covered(lexical, 2.0))
+    }
+}
+
+/// The sentence without leading punctuation and "[Name@Co]" answer tags.
+fn bare(text: &str) -> &str {
+    static TAG: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*\[[^\]]{1,40}\]\s*"));
+    let text = match TAG.find(text) {
+        Some(m) => &text[m.end()..],
+        None => text,
+    };
+    text.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '+' && c != '-')
 }
 
 /// Shared topic words between an ask and a unit, weighted: numbers and long words count
 /// more, near-forms ("storage"/"stored") a little less.
-fn overlap(ask: &str, unit: &Unit) -> f32 {
-    let ask_stems = content_stems(ask);
+fn overlap(need: &Need, unit: &Unit) -> f32 {
     let mut total = 0.0;
-    for a in &ask_stems {
-        let weight = if a.chars().any(|c| c.is_ascii_digit()) {
-            1.5
-        } else if a.len() >= 6 {
-            1.2
-        } else {
-            1.0
-        };
+    for a in &need.stems {
+        let weight = stem_weight(a);
         if unit.stems.iter().any(|s| s == a) {
             total += weight;
-        } else if unit.stems.iter().any(|s| near(a, s)) || unit.stems.iter().any(|s| related(a, s))
-        {
+        } else if unit.stems.iter().any(|s| near(a, s) || related(a, s)) {
             total += 0.7 * weight;
         }
     }
@@ -635,9 +779,14 @@ fn related(a: &str, b: &str) -> bool {
     })
 }
 
-/// How well `unit` answers an ask that `wants` something.
-fn score(ask: &str, wants: &Wants, unit: &Unit, has_attachment: bool) -> f32 {
-    let lexical = overlap(ask, unit);
+/// How well `unit` answers an ask: shared words plus the right shape of answer.
+fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
+    let lexical = overlap(need, unit);
+    if unit.act == Act::Defer {
+        // A deferral must name its topic; its shape says nothing.
+        return lexical;
+    }
+    let wants = &need.wants;
     let text = &unit.text;
     let mut shape: f32 = 0.0;
     if wants.when && TIME_WORDS.is_match(text) {
@@ -652,23 +801,24 @@ fn score(ask: &str, wants: &Wants, unit: &Unit, has_attachment: bool) -> f32 {
     if wants.place && PLACE_WORDS.is_match(text) {
         shape = shape.max(0.6);
     }
-    if !wants.options.is_empty()
-        && unit
-            .stems
-            .iter()
-            .any(|s| wants.options.iter().any(|o| o == s || near(o, s)))
+    if unit
+        .stems
+        .iter()
+        .any(|s| wants.options.iter().any(|o| o == s || near(o, s)))
     {
         shape = shape.max(1.2);
     }
     if wants.yes_no && yes_no_answer(unit) {
         shape = shape.max(0.8);
     }
+    if wants.advice && SUGGESTION.is_match(bare(text)) {
+        shape = shape.max(1.0);
+    }
+    if wants.experience && EXPERIENCE.is_match(text) {
+        shape = shape.max(1.0);
+    }
     if wants.send && has_attachment && ATTACHED.is_match(text) {
         shape = shape.max(1.5);
-    }
-    if unit.act == Act::Defer {
-        // A deferral must name its topic; its shape says nothing.
-        return lexical;
     }
     lexical + shape
 }
@@ -826,7 +976,7 @@ fn is_interleaved(sources: &[Source], blocks: &[Option<(String, bool)>]) -> bool
     let Some(new_after) = new_after else {
         return false;
     };
-    sources[new_after..].iter().any(|s| *s == Source::Sent) || found >= 2
+    sources[new_after..].contains(&Source::Sent) || found >= 2
 }
 
 fn units_of(text: &str) -> Vec<Unit> {
@@ -855,7 +1005,10 @@ fn units_of_lines(lines: &[(usize, &str)]) -> Vec<Unit> {
 
 fn act(sentence: &str) -> Act {
     let text = sentence.trim();
-    let bare = text.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '+' && c != '-');
+    let bare = bare(text);
+    if SUGGESTION.is_match(bare) {
+        return Act::Answer;
+    }
     if text.ends_with('?') || ASKS_BACK.is_match(bare) {
         return Act::Nothing;
     }

@@ -67,6 +67,10 @@ pub struct ReplyView {
 pub struct Tracked {
     pub asks: Vec<Ask>,
     pub print: SentPrint,
+    /// Who the sent message was answering (its attribution lines): a reply from someone
+    /// else is a third party chiming in, and must speak to an ask to answer it.
+    #[serde(default)]
+    pub quoted_authors: Vec<String>,
 }
 
 const NO_REPLY_YET: &str = "no reply yet";
@@ -88,7 +92,46 @@ pub fn track(sent: &Message) -> Tracked {
     Tracked {
         asks,
         print: SentPrint::of(&sent.body),
+        quoted_authors: quoted_authors(&zoned, sent),
     }
+}
+
+/// The attribution lines of the mail the sent message quotes, minus the sender's own:
+/// questions written between quoted lines are put to those authors.
+fn quoted_authors(zoned: &zone::Zoned<'_>, sent: &Message) -> Vec<String> {
+    let own_email = sent.from.as_ref().map(|a| a.email.as_str()).unwrap_or("");
+    let own_name = sent
+        .from
+        .as_ref()
+        .and_then(|a| a.name.as_deref())
+        .unwrap_or("");
+    let mut authors: Vec<String> = Vec::new();
+    for line in &zoned.lines {
+        let text = line.text.trim().to_lowercase();
+        let is_attribution = line.kind == zone::Kind::Attribution
+            || matches!(line.kind, zone::Kind::Quote { .. }) && zone::is_attribution(line.text);
+        if !is_attribution || text.len() > 300 || authors.contains(&text) {
+            continue;
+        }
+        let own = (!own_email.is_empty() && text.contains(own_email)) || names_in(own_name, &text);
+        if !own {
+            authors.push(text);
+        }
+        if authors.len() >= 8 {
+            break;
+        }
+    }
+    authors
+}
+
+/// Every word of a display name (of two or more words) appears in `text`.
+fn names_in(name: &str, text: &str) -> bool {
+    let name = name.to_lowercase();
+    let parts: Vec<&str> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|p| p.len() > 1)
+        .collect();
+    parts.len() >= 2 && parts.iter().all(|p| text.contains(p))
 }
 
 impl Tracked {
@@ -103,7 +146,14 @@ impl Tracked {
                     ask.evidence = NOT_ADDRESSED.into();
                 }
             }
-            judge::judge(&mut self.asks, &self.print, reply, &zoned);
+            let from = reply.from.as_ref();
+            let third_party = !self.quoted_authors.is_empty()
+                && !self.quoted_authors.iter().any(|line| {
+                    from.is_some_and(|a| {
+                        line.contains(&a.email) || names_in(a.name.as_deref().unwrap_or(""), line)
+                    })
+                });
+            judge::judge(&mut self.asks, &self.print, reply, &zoned, third_party);
         }
         ReplyView {
             from: reply

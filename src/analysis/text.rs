@@ -39,6 +39,20 @@ pub fn words(text: &str) -> Vec<String> {
     if !cur.is_empty() {
         out.push(cur);
     }
+    // "14th" and "14" name the same day.
+    for w in &mut out {
+        if w.len() > 2 && w.as_bytes()[0].is_ascii_digit() {
+            for suffix in ["st", "nd", "rd", "th"] {
+                if let Some(n) = w
+                    .strip_suffix(suffix)
+                    .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    *w = n.to_string();
+                    break;
+                }
+            }
+        }
+    }
     out
 }
 
@@ -108,6 +122,8 @@ pub struct ListItem {
     pub number: u32,
     /// Counts lists within the message so items of one list stay together.
     pub list: usize,
+    /// Counts items within the message so sentences of one item stay together.
+    pub item: usize,
 }
 
 static LIST_MARKER: LazyLock<Regex> = LazyLock::new(|| {
@@ -138,20 +154,22 @@ pub fn sentences(lines: &[(usize, &str)]) -> Vec<Sentence> {
     let mut in_list = false;
     let mut prose: Vec<(usize, &str)> = Vec::new();
     let mut item: Option<(u32, String, usize)> = None;
+    let mut items = 0usize;
 
-    let flush_item = |item: &mut Option<(u32, String, usize)>,
-                      out: &mut Vec<Sentence>,
-                      para: usize,
-                      list: usize| {
+    // A list item may hold several sentences; each keeps the item's number.
+    let mut flush_item = |item: &mut Option<(u32, String, usize)>,
+                          out: &mut Vec<Sentence>,
+                          para: usize,
+                          list: usize| {
         if let Some((number, text, last)) = item.take() {
-            let text = squash(&text);
-            if !text.is_empty() {
-                out.push(Sentence {
-                    text,
-                    para,
-                    list: Some(ListItem { number, list }),
-                    last_line: last,
-                    introduces_list: false,
+            let from = out.len();
+            push_sentences(&text, para, last, out);
+            items += 1;
+            for s in &mut out[from..] {
+                s.list = Some(ListItem {
+                    number,
+                    list,
+                    item: items,
                 });
             }
         }
@@ -166,7 +184,7 @@ pub fn sentences(lines: &[(usize, &str)]) -> Vec<Sentence> {
                 para += 1;
             }
             prose.clear();
-            in_list = false;
+            // A list goes on across blank lines between its items.
             continue;
         }
         if let Some((number, text)) = list_marker(line) {
@@ -198,6 +216,7 @@ pub fn sentences(lines: &[(usize, &str)]) -> Vec<Sentence> {
             *last = idx;
             continue;
         }
+        in_list = false;
         prose.push((idx, line));
     }
     flush_item(&mut item, &mut out, para, list_count);
@@ -229,10 +248,12 @@ fn split_prose(lines: &[(usize, &str)], para: usize, out: &mut Vec<Sentence>) {
         let next_starts_upper = lines
             .get(n + 1)
             .and_then(|(_, l)| l.trim_start().chars().next())
-            .is_some_and(|c| c.is_uppercase());
+            .is_some_and(|c| c.is_uppercase() || c == '@');
         let hand_broken = line.len() + 15 < widest || widest < 50;
         let ends_sentence = line.ends_with(['.', '?', '!', ':', ';']);
-        if next_starts_upper && hand_broken && !ends_sentence {
+        // A question that ends its line by hand ends there, whatever case follows.
+        let question_ends_line = line.ends_with('?') && hand_broken && n + 1 < lines.len();
+        if (next_starts_upper && hand_broken && !ends_sentence) || question_ends_line {
             push_sentences(&buf, para, idx, out);
             buf.clear();
         }
@@ -274,8 +295,8 @@ fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sente
                 n.is_uppercase()
                     || n.is_ascii_digit()
                     || matches!(n, '"' | '\'' | '(' | '@' | '“' | '[' | '-' | '*')
-                    // After "?" a new question may start in lower case; "or ..." goes on.
-                    || (c != '.' && n.is_alphabetic() && !continues_question(&text[end..]))
+                    // After "?" a new question may start in lower case.
+                    || (c != '.' && starts_question(&text[end..]))
             });
             if spaced && starts_new && !(c == '.' && is_abbreviation(&text[start..pos])) {
                 let sentence = squash(&text[start..end]);
@@ -307,12 +328,34 @@ fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sente
     }
 }
 
-/// "? or is it ..." and similar go on with the same question.
-fn continues_question(rest: &str) -> bool {
+/// "? have you checked ..." starts a new question; "? or is it ..." and "(7.125?) in
+/// figure 7" go on with the same sentence.
+fn starts_question(rest: &str) -> bool {
     let word = rest.split_whitespace().next().unwrap_or("");
     matches!(
         word.trim_matches(|c: char| !c.is_alphanumeric()),
-        "or" | "and" | "but" | "if" | "otherwise" | "i.e" | "e.g" | "which" | "because"
+        "what"
+            | "how"
+            | "why"
+            | "when"
+            | "where"
+            | "who"
+            | "which"
+            | "is"
+            | "are"
+            | "do"
+            | "does"
+            | "did"
+            | "can"
+            | "could"
+            | "would"
+            | "will"
+            | "should"
+            | "have"
+            | "has"
+            | "any"
+            | "shall"
+            | "may"
     )
 }
 

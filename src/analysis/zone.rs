@@ -255,6 +255,11 @@ fn quote_depth(line: &str) -> (usize, &str) {
     if depth == 0 { (0, line) } else { (depth, rest) }
 }
 
+/// The line alone reads as an attribution ("On <date>, Dana <d@x> wrote:").
+pub fn is_attribution(line: &str) -> bool {
+    attribution_span(&[line], 0).is_some()
+}
+
 /// An attribution line, possibly wrapped over a few lines: returns how many lines it spans.
 fn attribution_span(raw: &[&str], i: usize) -> Option<usize> {
     let first = raw[i].trim();
@@ -375,9 +380,14 @@ fn mark_signatures(lines: &mut [Line<'_>]) {
 }
 
 fn mark_block_signature(block: &mut [Line<'_>]) {
-    let cut = block.iter().position(|l| {
+    let cut = block.iter().enumerate().position(|(i, l)| {
         let t = l.text.trim_end();
-        t == "--" || t == "-- " || t == "—" || t == "__" || MOBILE_SIGNATURE.is_match(t)
+        t == "--"
+            || t == "-- "
+            || t == "—"
+            || t == "__"
+            || MOBILE_SIGNATURE.is_match(t)
+            || is_footer_rule(block, i)
     });
     let end = match cut {
         Some(cut) => {
@@ -421,6 +431,19 @@ fn mark_block_signature(block: &mut [Line<'_>]) {
             }
         }
     }
+}
+
+/// A long rule with a few lines under it to the end: a list or webmail footer
+/// ("___ / Numpy-discussion mailing list / ...", "Do You Yahoo!?").
+fn is_footer_rule(block: &[Line<'_>], i: usize) -> bool {
+    let t = block[i].text.trim();
+    t.len() >= 10
+        && RULE_LINE.is_match(t)
+        && block[i + 1..]
+            .iter()
+            .filter(|l| !l.text.trim().is_empty())
+            .count()
+            <= 6
 }
 
 /// Short lines of names, titles, companies, phones and addresses.
