@@ -78,7 +78,17 @@ pub async fn run(
     let server = format!("{}:{}", config.imap.host, config.imap.port);
 
     while !stop.requested() {
-        let result = session(config, store, options, &stop, &watchdog, &mut ready, &mut backoff, counters.clone()).await;
+        let result = session(
+            config,
+            store,
+            options,
+            &stop,
+            &watchdog,
+            &mut ready,
+            &mut backoff,
+            counters.clone(),
+        )
+        .await;
         notify_ready(&mut ready);
         let delay = match result {
             Ok(()) => break,
@@ -280,7 +290,10 @@ mod tests {
         assert!(delays[0] >= Duration::from_secs(1) && delays[0] <= Duration::from_secs(2));
         assert!(delays[3] >= Duration::from_secs(8) && delays[3] <= Duration::from_secs(16));
         assert!(delays.iter().all(|d| *d <= Duration::from_secs(60)));
-        assert!(delays[7] >= Duration::from_secs(30), "capped at max, jitter down to half");
+        assert!(
+            delays[7] >= Duration::from_secs(30),
+            "capped at max, jitter down to half"
+        );
         b.reset();
         assert!(b.next() <= Duration::from_secs(2));
     }

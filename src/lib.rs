@@ -7,9 +7,9 @@
 
 pub mod analysis;
 pub mod config;
+pub mod daemon;
 pub mod imap;
 pub mod message;
 pub mod store;
-pub mod thread;
 pub mod sync;
-pub mod daemon;
+pub mod thread;

@@ -134,6 +134,8 @@ pub struct Snapshot {
 
 pub struct Store {
     dir: PathBuf,
+    /// Held (locked) for as long as the store is open.
+    _lock: std::fs::File,
     db: sled::Db,
     folders: sled::Tree,
     threads: sled::Tree,
@@ -159,19 +161,38 @@ impl Store {
             path: path.clone(),
             source: sled::Error::Io(source),
         })?;
+        // Our own lock, taken before sled opens anything: sled takes its lock only after
+        // it has begun reading its files, so a second opener racing a first one (status
+        // beside a starting daemon) could read them half-written.
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("lock"))
+            .map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source: sled::Error::Io(source),
+            })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked { path: path.clone() });
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(StoreError::Open {
+                    path: path.clone(),
+                    source: sled::Error::Io(source),
+                });
+            }
+        }
         let db = sled::Config::new()
             .path(dir.join("db"))
             // The daemon should stay small; sled's default cache is 1 GB.
             .cache_capacity(16 * 1024 * 1024)
             .open()
-            .map_err(|source| match &source {
-                sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                    StoreError::Locked { path: path.clone() }
-                }
-                _ => StoreError::Open {
-                    path: path.clone(),
-                    source,
-                },
+            .map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source,
             })?;
         let io = |source| StoreError::Io {
             path: path.clone(),
@@ -187,9 +208,25 @@ impl Store {
             subjects: tree("subjects")?,
             dir: dir.to_path_buf(),
             db,
+            _lock: lock,
         };
         store.check_version()?;
         Ok(store)
+    }
+
+    /// Like [`Store::open`], but waits up to `patience` while another process holds the
+    /// store: `status` or `scan` hold it for moments, and a daemon starting meanwhile
+    /// should not fail for that.
+    pub fn open_waiting(dir: &Path, patience: std::time::Duration) -> Result<Store, StoreError> {
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            match Store::open(dir) {
+                Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
     }
 
     fn check_version(&self) -> Result<(), StoreError> {
@@ -463,7 +500,12 @@ mod tests {
             "Message-ID: <{id}>\r\nFrom: me@example.com\r\nTo: dana@example.org\r\nSubject: Contract\r\n\r\n"
         );
         let msg = Message::parse(raw.as_bytes()).unwrap();
-        ThreadRecord::from_sent(&msg, "2024-06-03T10:00:00Z".parse().unwrap(), Default::default()).unwrap()
+        ThreadRecord::from_sent(
+            &msg,
+            "2024-06-03T10:00:00Z".parse().unwrap(),
+            Default::default(),
+        )
+        .unwrap()
     }
 
     #[test]

@@ -172,7 +172,9 @@ pub async fn sync(
 
 /// The first day of the look-back, in the user's time zone.
 fn lookback_start(config: &Config) -> jiff::civil::Date {
-    let today = Timestamp::now().to_zoned(config.nudge.timezone.clone()).date();
+    let today = Timestamp::now()
+        .to_zoned(config.nudge.timezone.clone())
+        .date();
     today
         .checked_sub(i64::from(config.nudge.lookback_days).days())
         .unwrap_or(today)
@@ -284,10 +286,11 @@ impl Sync<'_> {
             if key.contains('"') || key.contains('\\') {
                 continue;
             }
-            let since = self
-                .store
-                .thread(&key)?
-                .map(|t| t.sent_at.to_zoned(self.config.nudge.timezone.clone()).date());
+            let since = self.store.thread(&key)?.map(|t| {
+                t.sent_at
+                    .to_zoned(self.config.nudge.timezone.clone())
+                    .date()
+            });
             let Some(since) = since else { continue };
             let query = format!(
                 "UID 1:{} SINCE {} OR HEADER In-Reply-To \"{key}\" HEADER References \"{key}\"",
@@ -355,7 +358,10 @@ impl Sync<'_> {
             else {
                 continue;
             };
-            let date = full.date.or(item.internal_date).unwrap_or_else(Timestamp::now);
+            let date = full
+                .date
+                .or(item.internal_date)
+                .unwrap_or_else(Timestamp::now);
             let parent = work.find_thread(&full, date)?.filter(|p| *p != id);
             if let Some(parent) = &parent
                 && let Some(t) = work.thread_mut(parent)?
@@ -418,7 +424,10 @@ impl Sync<'_> {
             if thread::origin(&msg, account) != Origin::Other {
                 continue;
             }
-            let date = msg.date.or(item.internal_date).unwrap_or_else(Timestamp::now);
+            let date = msg
+                .date
+                .or(item.internal_date)
+                .unwrap_or_else(Timestamp::now);
             let key = match by_reference {
                 Some(key) => Some(key),
                 None => work.find_thread(&msg, date)?,
@@ -533,7 +542,9 @@ impl Sync<'_> {
 }
 
 fn has_no_nudge(flags: &[String]) -> bool {
-    flags.iter().any(|f| f.eq_ignore_ascii_case(NO_NUDGE_KEYWORD))
+    flags
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(NO_NUDGE_KEYWORD))
 }
 
 /// The few header fields that decide whether a message matters, read without a full
@@ -620,9 +631,8 @@ fn plain_address(value: &str) -> Option<String> {
         _ => return None,
     };
     let addr = addr.trim();
-    let plain = addr.contains('@')
-        && !addr.contains([',', ' ', '"', ';', ':', '='])
-        && addr.is_ascii();
+    let plain =
+        addr.contains('@') && !addr.contains([',', ' ', '"', ';', ':', '=']) && addr.is_ascii();
     plain.then(|| addr.to_ascii_lowercase())
 }
 
@@ -635,7 +645,10 @@ async fn fetch_texts(
     let mut by_section: BTreeMap<Vec<u32>, Vec<u32>> = BTreeMap::new();
     for (uid, leaves) in messages {
         if let Some(leaf) = structure::text_leaf(leaves) {
-            by_section.entry(leaf.section.clone()).or_default().push(*uid);
+            by_section
+                .entry(leaf.section.clone())
+                .or_default()
+                .push(*uid);
         }
     }
     let mut out = HashMap::new();
@@ -874,7 +887,10 @@ mod tests {
     fn folded_fields_are_stripped() {
         let out = strip_fields(HEADER, &["content-type", "mime-version"]);
         let text = String::from_utf8(out).unwrap();
-        assert!(!text.contains("boundary") && !text.contains("multipart"), "{text}");
+        assert!(
+            !text.contains("boundary") && !text.contains("multipart"),
+            "{text}"
+        );
         assert!(text.contains("Subject: Re: Contract\r\n"));
         assert!(text.ends_with("\r\n") && !text.ends_with("\r\n\r\n"));
     }
@@ -945,7 +961,10 @@ mod tests {
         let f = Fields::scan(header);
         let parsed = Message::parse(header).unwrap();
         assert_eq!(f.message_id, parsed.message_id);
-        assert_eq!(f.parents, parsed.parent_ids().map(str::to_string).collect::<Vec<_>>());
+        assert_eq!(
+            f.parents,
+            parsed.parent_ids().map(str::to_string).collect::<Vec<_>>()
+        );
         assert_eq!(f.from.as_deref(), Some("dana@example.org"));
         assert_eq!(f.subject.as_deref(), Some("Re: [team] Budget"));
         assert!(f.nudger);

@@ -221,7 +221,11 @@ impl ThreadRecord {
     }
 
     pub fn open_asks(&self) -> usize {
-        self.tracked.asks.iter().filter(|a| a.status.is_open()).count()
+        self.tracked
+            .asks
+            .iter()
+            .filter(|a| a.status.is_open())
+            .count()
     }
 
     pub fn delivered_nudges(&self) -> usize {
@@ -409,7 +413,7 @@ mod tests {
                 deferred_until: None,
                 number: None,
             }],
-            print: Default::default(),
+            ..Tracked::default()
         }
     }
 

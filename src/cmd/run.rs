@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use nudger::daemon::{self, Options, Stop};
@@ -10,12 +11,14 @@ use nudger::store::{Store, StoreError};
 pub fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config)?;
     super::init_logging("info");
-    let store = Store::open(&config.store.path).map_err(|err| match err {
-        StoreError::Locked { path } => {
-            anyhow::anyhow!("another `nudger run` already holds the store at {path}")
-        }
-        other => other.into(),
-    })?;
+    let store = Store::open_waiting(&config.store.path, Duration::from_secs(10)).map_err(
+        |err| match err {
+            StoreError::Locked { path } => {
+                anyhow::anyhow!("another `nudger run` already holds the store at {path}")
+            }
+            other => other.into(),
+        },
+    )?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use jiff::Timestamp;
@@ -32,9 +33,9 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config)?;
     super::init_logging("warn");
     let now = match &args.now {
-        Some(text) => text.parse::<Timestamp>().map_err(|err| {
-            UsageError(format!("--now {text:?} is not an RFC 3339 time: {err}"))
-        })?,
+        Some(text) => text
+            .parse::<Timestamp>()
+            .map_err(|err| UsageError(format!("--now {text:?} is not an RFC 3339 time: {err}")))?,
         None => Timestamp::now(),
     };
     let store = open_store(&config)?;
@@ -57,7 +58,7 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
 
 /// Opens the store; while a daemon holds it, says so instead of waiting.
 pub fn open_store(config: &Config) -> anyhow::Result<Store> {
-    Store::open(&config.store.path).map_err(|err| match err {
+    Store::open_waiting(&config.store.path, Duration::from_secs(3)).map_err(|err| match err {
         StoreError::Locked { path } => anyhow::anyhow!(
             "a running `nudger run` holds the store at {path}; scan cannot run beside it \
              (`nudger status` shows what the daemon tracks)"

@@ -22,7 +22,7 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config)?;
     let (mut threads, source) = load(&config)?;
     threads.retain(|t| !t.tracked.asks.is_empty());
-    threads.sort_by(|a, b| b.sent_at.cmp(&a.sent_at));
+    threads.sort_by_key(|t| std::cmp::Reverse(t.sent_at));
     let rows: Vec<Row> = threads.iter().map(|t| Row::new(t, &config)).collect();
     if args.json {
         let out = Json {
@@ -39,6 +39,12 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
 /// The threads, from the store or, while a daemon holds it, from its snapshot.
 fn load(config: &Config) -> anyhow::Result<(Vec<ThreadRecord>, String)> {
     let dir = &config.store.path;
+    if !dir.join("lock").exists() {
+        return Ok((
+            Vec::new(),
+            format!("store at {} (empty: nothing synced yet)", dir.display()),
+        ));
+    }
     match Store::open(dir) {
         Ok(store) => Ok((store.threads()?, "store".to_string())),
         Err(StoreError::Locked { .. }) => match store::read_snapshot(dir)? {
@@ -50,11 +56,10 @@ fn load(config: &Config) -> anyhow::Result<(Vec<ThreadRecord>, String)> {
                     snapshot.written_at.strftime("%Y-%m-%d %H:%M:%S UTC")
                 ),
             )),
-            None => anyhow::bail!(
-                "a running `nudger run` holds the store at {} and has not finished its first \
-                 pass yet; try again in a moment",
-                dir.display()
-            ),
+            None => Ok((
+                Vec::new(),
+                "running daemon, which has not finished its first pass yet".to_string(),
+            )),
         },
         Err(other) => Err(other.into()),
     }
