@@ -148,7 +148,10 @@ impl Message {
                 .header_raw("References")
                 .map(message_ids)
                 .unwrap_or_default(),
-            from: parsed.from().and_then(|a| addresses(a).into_iter().next()),
+            from: parsed
+                .from()
+                .and_then(|a| addresses(a).into_iter().next())
+                .or_else(|| parsed.header_raw("From").and_then(bare_address)),
             to: parsed.to().map(addresses).unwrap_or_default(),
             cc: parsed.cc().map(addresses).unwrap_or_default(),
             reply_to: parsed.reply_to().map(addresses).unwrap_or_default(),
@@ -225,6 +228,19 @@ fn addresses(list: &MpAddress<'_>) -> Vec<Address> {
 }
 
 /// Lower-cases an address and undoes the "user at host" obfuscation of list archives.
+/// Some list archives write `From: Name user@host` with no angle brackets, which
+/// mail-parser cannot split: take the word with an `@` as the address.
+fn bare_address(raw: &str) -> Option<Address> {
+    let raw = unfold(raw);
+    let email_word = raw.split_whitespace().find(|w| w.contains('@'))?;
+    let email = normalize_email(email_word.trim_matches(|c: char| "<>()\"',;".contains(c)))?;
+    let name = raw.replace(email_word, "").trim().trim_matches('"').to_string();
+    Some(Address {
+        name: (!name.is_empty()).then_some(name),
+        email,
+    })
+}
+
 fn normalize_email(raw: &str) -> Option<String> {
     let raw = raw.trim();
     let email = if raw.contains('@') {
@@ -313,6 +329,14 @@ mod tests {
             normalize_email("paul at pfdubois.com").as_deref(),
             Some("paul@pfdubois.com")
         );
+    }
+
+    #[test]
+    fn from_without_brackets() {
+        let msg = Message::parse(b"from: linhui hui.lin@VIVO.COM\r\nsubject: x\r\n\r\nbody").unwrap();
+        let from = msg.from.unwrap();
+        assert_eq!(from.email, "hui.lin@vivo.com");
+        assert_eq!(from.name.as_deref(), Some("linhui"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::text::{Sentence, sentences};
+use super::text::{re, Sentence, sentences};
 use super::zone::Zoned;
 
 /// An ask as found, before any reply is judged.
@@ -19,9 +19,6 @@ pub struct Found {
     pub number: Option<u32>,
 }
 
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex")
-}
 
 /// Words an ask may open with that do not change what it asks.
 static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
@@ -56,7 +53,7 @@ static PLEASANTRY: LazyLock<Regex> = LazyLock::new(|| {
       | ^(how|what)\s+about\s+(that|this)\s*[?!]
       | ^right\s*\?
       | ^(make|makes)\s+sense\s*\?
-      | ^(nothing|no\s+(need|action|rush|reply|response|worries))\b | \b(nothing|no\s+action|no\s+reply|no\s+response)\s+(is\s+)?(needed|required|necessary)\b
+      | ^(nothing|no\s+(need|action|rush|reply|response|worries))\b | ^no\s+\w+\s+(needed|required|necessary)\b | \b(nothing|no\s+action|no\s+reply|no\s+response)\s+(is\s+)?(needed|required|necessary)\b
     ")
 });
 
@@ -75,8 +72,9 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
       | ^(is|would)\s+it\s+be\s+possible\b
       | ^any\s+(chance|thoughts|objections|comments|feedback|ideas|update|updates|news|hint|hints|suggestions|advice|word|progress|idea|luck|pointers|opinions?)\b
       | \b(i|we)\s*('d|\s+would|\s+'d)(\s+(also|really|just|still))?\s+(like|love|need|want)\s+(to\s+(know|hear|get|have|see|ask|receive|confirm|check|understand|find\s+out|learn)|your|you\s+to|an?\s+(update|copy|answer|quote|estimate|confirmation|response|reply|list|sample)|some\s+(advice|help|feedback|input|guidance|pointers)|any\s+(advice|help|feedback|input|guidance|pointers))\b
-      | \b(i|we)\s+(also\s+|still\s+|really\s+|just\s+)?(need|require)\s+(you\s+to|your|from\s+you|to\s+(know|get|have|see|receive|confirm|check|understand)|(the|a|an|some|any)\s+[\w\s-]{1,40}\s+from\s+you)\b
+      | \b(i|we)\s+(also\s+|still\s+|really\s+|just\s+)?(need|require)\s+(you\s+to|your|from\s+you|to\s+(know|get|have|see|receive|confirm|check|understand)|(the|a|an|some|any)\s+[\w\s-]+?\s+from\s+you)\b
       | \b(need|needs|needed)\s+from\s+you\b
+      | \b(i|we)('d|\s+would|\s+will|'ll)?\s+(also\s+|still\s+)?need\s+(the|your|a|an)\b
       | \bwe(\s+also|'d\s+also)?\s+(need|want|'d\s+like|would\s+like)\s+to\s+know\b
       | \b(i|we)\s+(was|were|am|are|'m|'re)\s+(just\s+)?wondering\b
       | \bwondering\s+(if|whether|what|how|when|who|why|which)\b
@@ -85,9 +83,9 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
       | \bi('d|\s+would)\s+(really\s+)?appreciate\b
       | \b(appreciate|welcome)\s+(any|your)\s+(help|input|feedback|thoughts|advice|review|comments)\b
       | \b(take|have)\s+a\s+(look|quick\s+look|glance)\b
-      | \bfor\s+(your\s+)?(review|comments|feedback|approval|sign-?off|signature)\b
+      | \b(put|attached|uploaded|shared|sending|sent|posted|submitted|here\s+is|here's)\b.*\bfor\s+(your\s+)?(review|comments|feedback|approval|sign-?off)\b
       | \bif\s+(that|this|it)\s+(is|'s|sounds)\s+(ok|okay|fine|alright|acceptable|good)\b.*\b(i|we)\s+(can|could|will|'ll)\b
-      | \b(i|we)\s+(need|'d\s+need)\s+(a|an|the)\s+[\w\s-]{1,30}\s+(by|before|no\s+later\s+than)\b
+      | \b(i|we)\s+(need|'d\s+need)\s+(a|an|the)\s+[\w\s-]+?\s+(by|before|no\s+later\s+than)\b
       | ^(send|share|confirm|tell|provide|forward|review|sign|return|fill\s+(in|out)|update|call|advise|approve|submit|book|arrange|reserve|resend|clarify|explain)\s+(me|us|the|your|a|an|it|this|that|over|back|all|them)\b
     ")
 });
@@ -115,13 +113,13 @@ static YOU: LazyLock<Regex> = LazyLock::new(|| {
 
 static ANSWER_OPENER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(well|simple|simply|easy|the\s+answer|the\s+reason|because|it's\s+because|it\s+is\s+because|basically|turns\s+out|short\s+answer|in\s+short|i\s+think|i\s+believe|my\s+guess|probably|obviously|clearly|answer:|yes|no)\b",
+        r"(?i)^(well|simple|simply|easy|the\s+answer|the\s+reason|because|it's\s+because|it\s+is\s+because|basically|turns\s+out|short\s+answer|in\s+short|i\s+think|i\s+believe|my\s+guess|probably|obviously|clearly|answer:|yes|no|honestly|frankly|who\s+knows|nobody|no\s+one|of\s+course|beats\s+me|not\s+a\s+clue)\b",
     )
 });
 
 static GREETING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(hi|hello|hey|dear|good\s+(morning|afternoon|evening)|greetings|hallo|bonjour|hola|ciao|moin|servus)\b[^.?!]{0,40}[,!.:]?$",
+        r"(?i)^(hi|hello|hey|dear|good\s+(morning|afternoon|evening)|greetings|hallo|bonjour|hola|ciao|moin|servus)\b[^.?!]*[,!.:]?$",
     )
 });
 
@@ -147,6 +145,7 @@ pub fn find(zoned: &Zoned<'_>) -> Vec<Found> {
     for (i, s) in all.iter().enumerate() {
         let core = core_text(&s.text);
         if s.introduces_list
+            && !is_excluded(&core, &s.text)
             && (is_question(&core) || is_request(&core) || ASKING_INTRO.is_match(&core))
         {
             request_list = next_list(&all, i);
@@ -249,17 +248,27 @@ fn is_request(core: &str) -> bool {
 }
 
 fn is_excluded(core: &str, text: &str) -> bool {
-    GREETING.is_match(text.trim())
+    is_greeting(text.trim())
         || PLEASANTRY.is_match(core)
         || CONDITIONAL_LET_KNOW.is_match(core)
         || core.split_whitespace().count() == 0
+}
+
+/// "Hi Dana,", "Good morning all!"
+pub fn is_greeting(text: &str) -> bool {
+    text.split_whitespace().count() <= 5 && GREETING.is_match(text)
 }
 
 /// A wh-question to nobody in particular that the writer goes on to answer in the same
 /// paragraph: "How can it be fixed? I think ..." is exposition, not an ask.
 fn is_self_answered(all: &[Sentence], i: usize, core: &str) -> bool {
     let s = &all[i];
-    if s.list.is_some() || !INTERROGATIVE_WH.is_match(core) || YOU.is_match(core) {
+    static RHETORICAL: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"(?i)\b(even|always|ever|on\s+earth|the\s+heck|the\s+hell|another\s+round)\b")
+    });
+    // "How do you even thank people enough?" speaks to nobody, "you" or not.
+    let to_reader = YOU.is_match(core) && !RHETORICAL.is_match(core);
+    if s.list.is_some() || !INTERROGATIVE_WH.is_match(core) || to_reader {
         return false;
     }
     let after: Vec<&Sentence> = all[i + 1..]
@@ -280,7 +289,7 @@ fn is_noun_phrase_item(core: &str) -> bool {
         )
     });
     let words = core.split_whitespace().count();
-    (1..=25).contains(&words) && !core.ends_with(['!', '.']) && !STATEMENT.is_match(core)
+    (1..=25).contains(&words) && !core.ends_with('!') && !STATEMENT.is_match(core)
 }
 
 /// The sentence is a list item on its own, not one sentence of several in an item.

@@ -19,14 +19,11 @@ use jiff::civil::{Date, Weekday};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::text::{content_stems, list_marker, sentences, squash, words};
+use super::text::{re, content_stems, list_marker, sentences, squash, words};
 use super::zone::{Kind, Zoned};
 use super::{Ask, Status};
 use crate::message::Message;
 
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex")
-}
 
 /// A compact print of the sent text (hashes of its word triples), enough to tell which
 /// lines of a reply quote it. Kept instead of the body, which the store never holds.
@@ -94,8 +91,7 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
         (many\s+)?thanks?(\s+you)?(\s+(so|very)\s+much)?(\s+(for|again)\b.*)?
       | thx.* | ty | cheers | got\s+it.* | received.* | noted.* | understood.* | will\s+do.*
       | (ok|okay|great|perfect|cool|awesome|excellent|wonderful|lovely|nice)(\s+thanks?.*)?
-      | (hi|hello|hey|dear|good\s+(morning|afternoon|evening))\b.{0,40}
-      | (i\s+)?hope\s+.* | (happy|glad)\s+to\s+help.* | (sorry|apologies)\s+for\s+the\s+(delay|late).*
+      | (i\s+)?hope\s+.* | (happy|glad)\s+to\s+help.* | (so\s+)?(sorry|apologies)\s+(for|about)\b.*
       | answers?\s+(below|inline|in\s+line).* | see\s+(my\s+)?(answers|responses|comments)\s+(below|inline).*
       | please\s+see\s+(my\s+)?(answers|responses|comments|below|inline).* | (my\s+)?(answers|responses|comments)\s+(are\s+)?(below|inline).*
       | good\s+(question|point|catch).* | interesting.* | (i\s+)?like\s+(that|this|the)\s+(idea|solution|approach|plan).*
@@ -107,10 +103,11 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
 static DEFER: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)
         \b(get|come|circle|revert)\s+back\s+to\s+you\b
-      | \b(i'll|i\s+will|we'll|we\s+will|let\s+me|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|ask|dig|investigate|think|review|consult|run\s+it\s+by|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
+      | \b(i'll|i\s+will|we'll|we\s+will|let\s+me|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|ask|dig|investigate|think|review|consult|run\s+it\s+by|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
       | \b(i'll|i\s+will|we'll|we\s+will|i'm\s+going\s+to|we're\s+going\s+to)\s+(take|have)\s+a\s+(closer\s+)?look\b
       | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll)\s+(send|share|forward|get|have|provide|email|confirm)\b.*\b(later|tomorrow|tonight|soon|shortly|once|after|when|by|next|end\s+of|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this\s+(afternoon|evening|week))\b
-      | \b(follow\s+up|come\s+back)\s+(on|with|about|regarding)\b
+      | \b(follow\s+up|come\s+back)\s+(on|with|about|regarding|to\s+you)\b
+      | \b(i'll|i\s+will|we'll|we\s+will)\s+(let\s+you\s+know|keep\s+you\s+(posted|updated|informed)|update\s+you)\b
       | \b(still|currently)\s+(waiting|checking|working|looking)\b
       | \b(don't|do\s+not)\s+(know|have\s+(it|that|an\s+answer))\s+yet\b
       | \bnot\s+(sure|decided|confirmed)\s+yet\b | \byet\s+to\s+(be\s+)?(decided|confirmed)\b
@@ -156,7 +153,7 @@ static REST: LazyLock<Regex> = LazyLock::new(|| {
 
 static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|right|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
+        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
     )
 });
 
@@ -209,6 +206,8 @@ struct Wants {
     advice: bool,
     /// Asks whether anyone has met the same thing ("has anyone seen this error?").
     experience: bool,
+    /// Offers something ("Is there anything I can do to help?", "Should I ...?").
+    offer: bool,
     /// Words naming the alternatives of "A or B?".
     options: Vec<String>,
 }
@@ -229,7 +228,7 @@ static WH_WHERE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\bwhere\b|\b(office|venue|location|place)\b"));
 static YES_NO_ASK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\W*(\w+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any|what\s+about|how\s+about)\b|\b(confirm|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?",
+        r"(?i)^\W*(\w+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any|what\s+about|how\s+about)\b|\b(confirm\w*|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?",
     )
 });
 
@@ -239,16 +238,25 @@ static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static OFFER_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|shall|should|may)\s+i\b|want\s+me\s+to|would\s+you\s+like\s+me\s+to|if\s+(that|this|it)\s+is\s+ok\b.*\bi\s+can)")
+});
+
+/// Takes up an offer or tells what to do: "would be great if you could pick this up".
+static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^((it\s+)?(would|will)\s+be\s+(great|nice|good|useful|helpful|appreciated)|yes\s+please|please\s+(do|go\s+ahead)|go\s+(for\s+it|ahead)|feel\s+free|if\s+you\s+(can|could)|you\s+(could|can|should|may)|sure|that\s+would\s+be)\b")
+});
+
 static EXPERIENCE_ASK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(anyone|anybody|someone|somebody|you|people|others)\b.{0,40}\b(had|has|have|seen|experienced|encountered|run\s+into|ran\s+into|come\s+across|faced|noticed|hit)\b",
+        r"(?i)\b(anyone|anybody|someone|somebody|you|people|others)\b.*?\b(had|has|have|seen|experienced|encountered|run\s+into|ran\s+into|come\s+across|faced|noticed|hit)\b",
     )
 });
 
 /// "I got the same issue before", "we saw this too".
 static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(i|we|i've|we've)\s+(also\s+)?(had|got|have|saw|seen|see|ran|run|hit|experienced|encountered|noticed|faced)\b.{0,30}\b(same|similar|this|that|it|too)\b",
+        r"(?i)\b(i|we|i've|we've)\s+(also\s+)?(had|got|have|saw|seen|see|ran|run|hit|experienced|encountered|noticed|faced)\b.*?\b(same|similar|this|that|it|too)\b",
     )
 });
 
@@ -273,6 +281,7 @@ fn wants(ask: &str) -> Wants {
                 || lower.contains("pdf")),
         advice: ADVICE_ASK.is_match(&lower),
         experience: EXPERIENCE_ASK.is_match(&lower),
+        offer: OFFER_ASK.is_match(&lower),
         options: options(&lower),
     }
 }
@@ -282,15 +291,20 @@ fn wants(ask: &str) -> Wants {
 fn options(lower: &str) -> Vec<String> {
     let w = words(lower);
     let mut out = Vec::new();
+    let content = |x: &&String| !super::text::is_stopword(x);
     for (i, word) in w.iter().enumerate() {
         if word != "or" {
             continue;
         }
-        if let Some(before) = w[..i].iter().rev().find(|x| !super::text::is_stopword(x)) {
-            out.push(super::text::stem(before));
-        }
-        if let Some(after) = w[i + 1..].iter().find(|x| !super::text::is_stopword(x)) {
-            out.push(super::text::stem(after));
+        // A few words either side: "a 12-month lease, or would you rather do
+        // month-to-month" offers "12", "month", "lease" against "month".
+        let before = w[..i].iter().rev().filter(content).take(2);
+        let after = w[i + 1..].iter().filter(content).take(3);
+        for x in before.chain(after) {
+            let s = super::text::stem(x);
+            if !out.contains(&s) {
+                out.push(s);
+            }
         }
     }
     out
@@ -367,9 +381,9 @@ pub fn judge(
     //    the prose step.
     let blocks = inline_blocks(zoned, &sources, &located);
     let mut decided = vec![false; asks.len()];
-    if is_interleaved(&sources, &blocks) {
+    if is_interleaved(&blocks) {
         for (i, block) in blocks.iter().enumerate() {
-            let Some((block_text, shared)) = block else {
+            let Some((_, block_text, shared)) = block else {
                 continue;
             };
             let units = units_of(block_text);
@@ -494,8 +508,8 @@ impl Prose<'_> {
         if self.blanket(asks, decided) {
             return;
         }
-        let used = self.matched(asks, needs, decided);
-        self.leftovers(asks, needs, decided, &used);
+        self.matched(asks, needs, decided);
+        self.leftovers(asks, needs, decided);
     }
 
     /// "2) 64 annual, 210 monthly." answers the second ask (or the ask numbered 2).
@@ -538,8 +552,8 @@ impl Prose<'_> {
         true
     }
 
-    /// Matches sentences to asks, best pairs first. Returns the sentences used.
-    fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) -> HashSet<usize> {
+    /// Matches sentences to asks, best pairs first. 
+    fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
         let units = self.units;
         let speaking: Vec<usize> = (0..units.len())
             .filter(|&u| units[u].act != Act::Nothing)
@@ -630,7 +644,6 @@ impl Prose<'_> {
             }
             decided[i] = true;
         }
-        used
     }
 
     /// What is still open after matching: a lone ask answered by a reply that speaks to
@@ -641,12 +654,12 @@ impl Prose<'_> {
         asks: &mut [Ask],
         needs: &[Need],
         decided: &mut [bool],
-        used: &HashSet<usize>,
     ) {
         let units = self.units;
         let answers: Vec<&Unit> = units.iter().filter(|u| u.act == Act::Answer).collect();
         let still: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
-        if asks.len() == 1 && still.len() == 1 {
+        // A third party must be matched properly; no benefit of the doubt.
+        if asks.len() == 1 && still.len() == 1 && !self.strict {
             let need = &needs[0];
             let related = answers
                 .iter()
@@ -662,15 +675,16 @@ impl Prose<'_> {
                 return;
             }
         }
-        let unused = units
-            .iter()
-            .enumerate()
-            .filter(|(n, u)| u.act == Act::Answer && !used.contains(n))
-            .count();
+        // A reply that is nothing but "+1" or "Sure!" says yes to every yes/no ask; "Yes,
+        // 2,500 is right." says yes to one.
+        let bare_yes = |u: &Unit| {
+            yes_no_answer(u)
+                && u.text.split_whitespace().count() <= 4
+                && !u.text.contains(|c: char| c.is_ascii_digit() && c != '1')
+                && needs.iter().all(|n| overlap(n, u) == 0.0)
+        };
         if let [only] = answers[..]
-            && unused == 1
-            && yes_no_answer(only)
-            && only.stems.len() <= 2
+            && bare_yes(only)
         {
             for &i in &still {
                 if needs[i].wants.yes_no || asks[i].text.split_whitespace().count() <= 3 {
@@ -717,7 +731,7 @@ fn speaks_to(need: &Need, unit: &Unit, has_attachment: bool, strict: bool) -> bo
 
 /// The sentence without leading punctuation and "[Name@Co]" answer tags.
 fn bare(text: &str) -> &str {
-    static TAG: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*\[[^\]]{1,40}\]\s*"));
+    static TAG: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*\[[^\]]+\]\s*"));
     let text = match TAG.find(text) {
         Some(m) => &text[m.end()..],
         None => text,
@@ -809,7 +823,10 @@ fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
         shape = shape.max(1.2);
     }
     if wants.yes_no && yes_no_answer(unit) {
-        shape = shape.max(0.8);
+        shape = shape.max(1.0);
+    }
+    if wants.offer && DIRECTIVE.is_match(bare(text)) {
+        shape = shape.max(1.0);
     }
     if wants.advice && SUGGESTION.is_match(bare(text)) {
         shape = shape.max(1.0);
@@ -911,26 +928,28 @@ fn locate(ask: &str, zoned: &Zoned<'_>) -> Option<usize> {
     Some(stream[end_pos].1)
 }
 
-/// For each located ask, the new text right under it, and whether other asks were quoted
-/// in the same stretch above that text.
+/// For each located ask, the first new text below it: (first line, text, shared), where
+/// `shared` says other asks were quoted between the ask and that text.
 fn inline_blocks(
     zoned: &Zoned<'_>,
     sources: &[Source],
     located: &[Option<usize>],
-) -> Vec<Option<(String, bool)>> {
+) -> Vec<Option<(usize, String, bool)>> {
     let n = zoned.lines.len();
     located
         .iter()
-        .enumerate()
-        .map(|(k, at)| {
+        .map(|at| {
             let at = (*at)?;
             let mut i = at + 1;
-            while i < n && sources[i] == Source::Blank {
+            let mut shared = false;
+            while i < n && matches!(sources[i], Source::Blank | Source::Sent) {
+                shared |= located.contains(&Some(i));
                 i += 1;
             }
             if i >= n || sources[i] != Source::New || !answerable_kind(zoned.lines[i].kind) {
                 return None;
             }
+            let start = i;
             let mut text = String::new();
             while i < n
                 && matches!(sources[i], Source::New | Source::Blank)
@@ -940,15 +959,7 @@ fn inline_blocks(
                 text.push('\n');
                 i += 1;
             }
-            let shared = located.iter().enumerate().any(|(j, other)| {
-                j != k
-                    && other.is_some_and(|o| {
-                        o < at
-                            && (o..at)
-                                .all(|l| sources[l] != Source::Blank && sources[l] != Source::New)
-                    })
-            });
-            Some((text, shared))
+            Some((start, text, shared))
         })
         .collect()
 }
@@ -958,25 +969,12 @@ fn answerable_kind(kind: Kind) -> bool {
     matches!(kind, Kind::Own | Kind::Quote { depth: 0 })
 }
 
-/// The reply answers between the quoted asks (rather than above or below the quote).
-fn is_interleaved(sources: &[Source], blocks: &[Option<(String, bool)>]) -> bool {
-    let found = blocks.iter().filter(|b| b.is_some()).count();
-    if found == 0 {
-        return false;
-    }
-    // Some quoted sent text comes after some new text that comes after quoted sent text.
-    let first_sent = sources.iter().position(|s| *s == Source::Sent);
-    let Some(first_sent) = first_sent else {
-        return false;
-    };
-    let new_after = sources[first_sent..]
-        .iter()
-        .position(|s| *s == Source::New)
-        .map(|p| p + first_sent);
-    let Some(new_after) = new_after else {
-        return false;
-    };
-    sources[new_after..].contains(&Source::Sent) || found >= 2
+/// The reply answers between the quoted asks, rather than once above or below the quote.
+fn is_interleaved(blocks: &[Option<(usize, String, bool)>]) -> bool {
+    let mut starts: Vec<usize> = blocks.iter().flatten().map(|(start, _, _)| *start).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts.len() >= 2
 }
 
 fn units_of(text: &str) -> Vec<Unit> {
@@ -1015,7 +1013,11 @@ fn act(sentence: &str) -> Act {
     if DEFER.is_match(bare) {
         return Act::Defer;
     }
-    if ACK.is_match(bare) || bare.is_empty() || text.starts_with('[') && text.ends_with(']') {
+    if ACK.is_match(bare)
+        || super::asks::is_greeting(bare)
+        || bare.is_empty()
+        || text.starts_with('[') && text.ends_with(']')
+    {
         return Act::Nothing;
     }
     Act::Answer
@@ -1140,7 +1142,7 @@ mod tests {
     fn options_of_a_choice() {
         assert_eq!(
             options("do you prefer a lavalier or a handheld mic?"),
-            vec!["lavali", "handheld"]
+            vec!["lavali", "prefer", "handheld", "mic"]
         );
     }
 }

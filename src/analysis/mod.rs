@@ -13,6 +13,8 @@ use std::sync::LazyLock;
 
 use jiff::civil::Date;
 use regex::Regex;
+
+use text::re;
 use serde::{Deserialize, Serialize};
 
 pub use judge::{SentPrint, deferred_until};
@@ -92,8 +94,25 @@ pub fn track(sent: &Message) -> Tracked {
     Tracked {
         asks,
         print: SentPrint::of(&sent.body),
-        quoted_authors: quoted_authors(&zoned, sent),
+        quoted_authors: if answers_inline(&zoned) {
+            quoted_authors(&zoned, sent)
+        } else {
+            Vec::new()
+        },
     }
+}
+
+/// The message writes between quoted lines, as when answering someone point by point.
+fn answers_inline(zoned: &zone::Zoned<'_>) -> bool {
+    let first_quote = zoned
+        .lines
+        .iter()
+        .position(|l| matches!(l.kind, zone::Kind::Quote { .. }));
+    first_quote.is_some_and(|q| {
+        zoned.lines[q..]
+            .iter()
+            .any(|l| l.kind.is_own() && !l.text.trim().is_empty())
+    })
 }
 
 /// The attribution lines of the mail the sent message quotes, minus the sender's own:
@@ -147,9 +166,10 @@ impl Tracked {
                 }
             }
             let from = reply.from.as_ref();
+            // An unreadable From is not evidence of a third party.
             let third_party = !self.quoted_authors.is_empty()
-                && !self.quoted_authors.iter().any(|line| {
-                    from.is_some_and(|a| {
+                && from.is_some_and(|a| {
+                    !self.quoted_authors.iter().any(|line| {
                         line.contains(&a.email) || names_in(a.name.as_deref().unwrap_or(""), line)
                     })
                 });
@@ -192,17 +212,11 @@ pub fn analyze(sent: &Message, replies: &[&Message]) -> Analysis {
 }
 
 static AUTO_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*((re|aw|sv|antw|fw|fwd)\s*:\s*)*(auto(matic|matische)?[\s-]*(reply|response|antwort|answer)|autoreply|out\s+of\s+(the\s+)?office|ooo\b|abwesenheit|absence|r[ée]ponse\s+automatique|respuesta\s+autom[áa]tica|risposta\s+automatica|automatisch\s+antwoord|fuera\s+de\s+la\s+oficina|undeliverable|undelivered\s+mail|delivery\s+status\s+notification|mail\s+delivery\s+(failed|failure|subsystem)|returned\s+mail|failure\s+notice|i\s+am\s+(away|out)|on\s+(vacation|leave|holiday))",
-    )
-    .expect("static regex")
+    re(r"(?i)^\s*((re|aw|sv|antw|fw|fwd)\s*:\s*)*(auto(matic|matische)?[\s-]*(reply|response|antwort|answer)|autoreply|out\s+of\s+(the\s+)?office|ooo\b|abwesenheit|absence|r[ée]ponse\s+automatique|respuesta\s+autom[áa]tica|risposta\s+automatica|automatisch\s+antwoord|fuera\s+de\s+la\s+oficina|undeliverable|undelivered\s+mail|delivery\s+status\s+notification|mail\s+delivery\s+(failed|failure|subsystem)|returned\s+mail|failure\s+notice|i\s+am\s+(away|out)|on\s+(vacation|leave|holiday))")
 });
 
 static AUTO_BODY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(i\s+am|i'm|i\s+will\s+be)\s+(currently\s+)?(out\s+of\s+(the\s+)?office|away\s+from\s+(the\s+)?office|on\s+(annual\s+|parental\s+|maternity\s+|sick\s+)?(leave|vacation|holiday))\b.*\b(return|back|limited\s+access|until)\b|this\s+is\s+an\s+automated\s+(reply|response|message)",
-    )
-    .expect("static regex")
+    re(r"(?i)\b(i\s+am|i'm|i\s+will\s+be)\s+(currently\s+)?(out\s+of\s+(the\s+)?office|away\s+from\s+(the\s+)?office|on\s+(annual\s+|parental\s+|maternity\s+|sick\s+)?(leave|vacation|holiday))\b.*\b(return|back|limited\s+access|until)\b|this\s+is\s+an\s+automated\s+(reply|response|message)")
 });
 
 /// Automatic mail (out-of-office notices, bounces, auto-responders) is never a reply.

@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::text::re;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Text the sender wrote in this message.
@@ -60,10 +62,10 @@ impl<'a> Zoned<'a> {
         for line in &self.lines {
             if line.kind.is_own() {
                 let text = line.text.trim_end();
-                if text.trim().is_empty() && out.last().is_none_or(|l| l.is_empty()) {
+                if is_blank(text) && out.last().is_none_or(|l| l.is_empty()) {
                     continue;
                 }
-                out.push(if text.trim().is_empty() { "" } else { text });
+                out.push(if is_blank(text) { "" } else { text });
             } else if out.last().is_some_and(|l| !l.is_empty()) {
                 out.push("");
             }
@@ -75,61 +77,55 @@ impl<'a> Zoned<'a> {
     }
 }
 
-static ATTRIBUTION_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(wrote|writes|schrieb|a écrit|a ecrit|escribió|escribio|escreveu|schreef|ha scritto|skrev|napisał|napisal|pisze|написал|написала|napsal|kirjoitti|írta|scrisse|sent)\s*:?\s*$|(写道|寫道|書きました|のメッセージ)\s*[:：]\s*$",
-    )
-    .expect("static regex")
+/// The verbs of "X wrote:" in the languages mail clients write them in.
+static ATTRIBUTION_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(wrote|writes|schrieb|schreef|geschreven|a\s+écrit|a\s+ecrit|escribió|escribio|escreveu|ha\s+scritto|skrev|kirjoitti|napisał|napisała|napisal|napsal|napísal|pisze|пише|написал|написала|написав|írta|scrisse|a\s+scris|đã\s+viết|yazdı|kirjutas|rašė|rakstīja|έγραψε|ha\s+escrit|sent)(\s*\(a\))?\b|(写道|寫道|書きました|のメッセージ|작성)")
 });
 
+/// Words a wrapped attribution may start with ("On", "Am", "Le", a date, ...).
 static ATTRIBUTION_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*(on|am|le|el|em|op|il|den|dne|w dniu|в|на|på|tanggal|el día|ke|kl\.|\d|日期)\b",
-    )
-    .expect("static regex")
+    re(r"(?i)^\s*(on|am|le|el|em|op|il|den|dne|w\s+dniu|в|на|på|tanggal|el\s+día|ke|kl\.|vào|\d|日期|在)")
 });
 
+/// Something a date or an address in an attribution has.
+static DATED: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"@|\d{1,2}:\d{2}|\b(19|20)\d\d\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+});
+
+/// "2011/4/7 Nathan <support@example.com>" (Gmail in some locales, no verb at all).
 static DATE_EMAIL_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.{0,60}<?[^\s@<>]+@[^\s@<>]+>?\s*:\s*$")
-        .expect("static regex")
+    re(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b.*?(<[^\s@<>]+@[^\s@<>]+>|\S+@\S+)\s*:?\s*$")
 });
 
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*[-=_*\s]*(original message|ursprüngliche nachricht|originalnachricht|message d'origine|mensaje original|mail original|messaggio originale|oorspronkelijk bericht|opprinnelig melding|ursprungligt meddelande|alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|reply message|original email)\s*[-=_*\s]*$",
-    )
-    .expect("static regex")
+    re(r"(?i)^\s*-{3,}\s*\p{L}[\p{L}' ]+\s*-{3,}\s*$|^\s*[-=_*\s]*(original message|ursprüngliche nachricht|originalnachricht|message d'origine|mensaje original|mail original|messaggio originale|oorspronkelijk bericht|opprinnelig melding|ursprungligt meddelande|alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|reply message|original email)\s*[-=_*\s]*$")
 });
 
 static FORWARD_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*([-=_*\s]*(forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding)[-=_*\s]*|begin forwarded message:?|anfang der weitergeleiteten nachricht:?|début du message réexpédié\s*:?)\s*$",
-    )
-    .expect("static regex")
+    re(r"(?i)^\s*([-=_*\s]*(forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding)[-=_*\s]*|begin forwarded message:?|anfang der weitergeleiteten nachricht:?|début du message réexpédié\s*:?)\s*$")
 });
 
 static HEADER_FROM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*\*?(from|von|de|da|van|från|fra|od|от|lähettäjä|feladó|expéditeur|remitente)\s*\*?\s*:\s*\*?\s*\S")
-        .expect("static regex")
+    re(r"(?i)^\s*\*?(from|von|de|da|van|från|fra|od|от|lähettäjä|feladó|expéditeur|remitente)\s*\*?\s*:\s*\*?\s*\S")
 });
 
 static HEADER_OTHER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|enviada|data|verzonden|skickat|sendt|wysłano|отправлено|päivämäärä|to|an|à|para|a|aan|till|til|do|кому|cc|subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|тема|assunto|aihe|sujet)\s*\*?\s*:",
-    )
-    .expect("static regex")
+    re(r"(?i)^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|enviada|data|verzonden|skickat|sendt|wysłano|отправлено|päivämäärä|to|an|à|para|a|aan|till|til|do|кому|cc|subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|тема|assunto|aihe|sujet)\s*\*?\s*:")
+});
+
+static HEADER_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^\s*\*?(date|sent|datum|gesendet|envoyé|enviado)\s*\*?\s*:\s*\S.*\d")
 });
 
 static RULE_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*([-_=*]\s*){5,}$").expect("static regex"));
+    LazyLock::new(|| re(r"^\s*([-_=*]\s*){5,}$"));
 
 static MOBILE_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?ix)^\s*[\(<\[]*\s*(
-            sent\s+(from|via|with|using|by)\b.{0,80}
+    re(r"(?ix)^\s*[\(<\[]*\s*(
+            sent\s+(from|via|with|using|by)\b.*?
           | get\s+outlook\s+for\b.*
           | envoyé\s+(de|depuis)\s+mon\b.*
-          | von\s+meinem\b.{0,60}\bgesendet.*
+          | von\s+meinem\b.*?\bgesendet.*
           | gesendet\s+von\s+meinem\b.*
           | enviado\s+(desde|de)\s+(mi|meu)\b.*
           | inviato\s+da(l)?\s+(mio|iphone|ipad).*
@@ -144,23 +140,18 @@ static MOBILE_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
           | from\s+my\s+(iphone|ipad|android|mobile|phone).*
           | someone\s+from\s+mobile
           | sent\s+from\s+mobile.*
-        )\s*[\)>\]]*\s*$",
-    )
-    .expect("static regex")
+        )\s*[\)>\]]*\s*$")
 });
 
+static DASH_NAME: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\s*-\s?\p{L}[\p{L}.]*\s*$"));
+
 static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*(thanks|thank you|many thanks|thanks a lot|thanks again|thx|cheers|best|best wishes|best regards|kind regards|warm regards|warmly|regards|sincerely|yours|yours truly|all the best|take care|talk soon|speak soon|rgds|br|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|lg|mfg|gruß|grüße|cordialement|bien à vous|amitiés|saludos|un saludo|atentamente|cumprimentos|abraços|groeten|met vriendelijke groet|hälsningar|med vänlig hälsning|med venlig hilsen|pozdrawiam|distinti saluti|cordiali saluti|saluti)\b[\s,.!:;-]*(\p{L}+[\s,.!]*){0,3}$",
-    )
-    .expect("static regex")
+    re(r"(?i)^\s*(thanks|thank you|many thanks|thanks a lot|thanks again|thx|cheers|best|best wishes|best regards|kind regards|warm regards|warmly|regards|sincerely|yours|yours truly|all the best|take care|talk soon|speak soon|rgds|br|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|lg|mfg|gruß|grüße|cordialement|bien à vous|amitiés|saludos|un saludo|atentamente|cumprimentos|abraços|groeten|met vriendelijke groet|hälsningar|med vänlig hälsning|med venlig hilsen|pozdrawiam|distinti saluti|cordiali saluti|saluti)\b[\s,.!:;-]*(\p{L}+[\s,.!]*){0,3}$")
 });
 
 static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(intended (solely )?(only )?for the (use of the )?(addressee|recipient|individual|person|named)|if you (are not|have received) (the intended|this (e-?mail|message|communication) in error)|(privileged|confidential)( and|,| or) (confidential|privileged|proprietary)|this (e-?mail|message|communication)( and any (attachments|files)( to it)?)? (is|are|may be|contains?) (strictly )?(confidential|privileged)|please (notify|inform) the sender|disclaimer|unauthori[sz]ed (use|disclosure|review|dissemination)|does not accept (any )?liability|vertraulich|destinataire|confidencial)",
-    )
-    .expect("static regex")
+    re(r"(?i)(intended (solely )?(only )?for the (use of the )?(addressee|recipient|individual|person|named)|if you (are not|have received) (the intended|this (e-?mail|message|communication) in error)|(privileged|confidential)( and|,| or) (confidential|privileged|proprietary)|this (e-?mail|message|communication)( and any (attachments|files)( to it)?)? (is|are|may be|contains?) (strictly )?(confidential|privileged)|please (notify|inform) the sender|disclaimer|unauthori[sz]ed (use|disclosure|review|dissemination)|does not accept (any )?liability|vertraulich|destinataire|confidencial)")
 });
 
 /// Zones `body` into own, quoted, attribution, forwarded, signature and disclaimer lines.
@@ -206,6 +197,17 @@ pub fn zone(body: &str) -> Zoned<'_> {
             i += 1;
             continue;
         }
+        if let Some(end) = glued_attribution(line) {
+            lines.push(Line {
+                text: &line[..end],
+                kind: Kind::Own,
+            });
+            i += 1;
+            if raw[i..].iter().find(|l| !l.trim().is_empty()).is_some_and(|l| quote_depth(l).0 == 0) {
+                rest_kind = Some(Kind::Quote { depth: 0 });
+            }
+            continue;
+        }
         if let Some(span) = attribution_span(&raw, i) {
             for l in &raw[i..i + span] {
                 lines.push(Line {
@@ -216,8 +218,11 @@ pub fn zone(body: &str) -> Zoned<'_> {
             i += span;
             // An attribution followed by unmarked text quotes that text (Yahoo, some
             // mobile clients); followed by `>` lines, own text may come back below them.
+            // At the very top, with nothing written above it, it is a leftover of the
+            // client and the text below is the reply.
             let next = raw[i..].iter().find(|l| !l.trim().is_empty());
-            if next.is_some_and(|l| quote_depth(l).0 == 0) {
+            let wrote_above = lines.iter().any(|l| l.kind.is_own() && !is_blank(l.text));
+            if wrote_above && next.is_some_and(|l| quote_depth(l).0 == 0) {
                 rest_kind = Some(Kind::Quote { depth: 0 });
             }
             continue;
@@ -235,15 +240,21 @@ pub fn zone(body: &str) -> Zoned<'_> {
     Zoned { lines }
 }
 
+/// Blank, or only Gmail's invisible tracking mark (U+1427).
+fn is_blank(line: &str) -> bool {
+    line.chars().all(|c| c.is_whitespace() || c == '\u{1427}' || c == '\u{200b}')
+}
+
 /// Counts leading `>` markers ("> > x", ">> x", "HJL> x") and returns the text after them.
 fn quote_depth(line: &str) -> (usize, &str) {
     let mut depth = 0;
     let mut rest = line.trim_start();
-    // Initials quoting: "HJL> text".
-    if let Some(pos) = rest.find("> ")
+    // Initials quoting: "HJL> text", "C>".
+    if let Some(pos) = rest.find('>')
         && pos > 0
         && pos <= 4
         && rest[..pos].chars().all(|c| c.is_ascii_uppercase())
+        && rest[pos + 1..].chars().next().is_none_or(|c| c == ' ')
     {
         depth = 1;
         rest = &rest[pos + 1..];
@@ -261,14 +272,20 @@ pub fn is_attribution(line: &str) -> bool {
 }
 
 /// An attribution line, possibly wrapped over a few lines: returns how many lines it spans.
+///
+/// An attribution ends with a colon (or is wrapped in dashes, "---- Dana wrote ----"),
+/// names a verb like "wrote" or is a date with an address, and carries a date or an
+/// address, so that "I wrote 3 tests:" is not one.
 fn attribution_span(raw: &[&str], i: usize) -> Option<usize> {
     let first = raw[i].trim();
     if first.is_empty() || first.len() > 300 {
         return None;
     }
-    // Only a line that starts like an attribution ("On <date>", "Am <date>", a date) may
-    // wrap onto the next lines; Polymail even puts blank lines inside.
-    let may_wrap = ATTRIBUTION_START.is_match(first) && first.chars().any(|c| c.is_ascii_digit());
+    // Only a line that starts like an attribution ("On <date>", "Am <date>", a date) or
+    // names an address may wrap onto the next lines; Polymail even puts blank lines inside.
+    let may_wrap = (ATTRIBUTION_START.is_match(first) && DATED.is_match(first))
+        || first.contains('@')
+        || first.ends_with('<');
     let mut joined = String::new();
     for (n, line) in raw[i..]
         .iter()
@@ -279,7 +296,7 @@ fn attribution_span(raw: &[&str], i: usize) -> Option<usize> {
         if n > 0 && line.is_empty() {
             continue;
         }
-        if quote_depth(line).0 > 0 {
+        if n > 0 && quote_depth(line).0 > 0 {
             // A wrapped attribution can end on a line that starts with "> wrote:".
             let stripped = line.trim_start_matches('>').trim();
             if !stripped.ends_with(':') {
@@ -293,27 +310,56 @@ fn attribution_span(raw: &[&str], i: usize) -> Option<usize> {
         if joined.len() > 400 {
             return None;
         }
-        let ends = ATTRIBUTION_END.is_match(&joined) && joined.trim_end().ends_with([':', '：'])
-            || (n == 0 && line.ends_with("wrote") && ATTRIBUTION_END.is_match(&joined));
-        let dated = joined.chars().any(|c| c.is_ascii_digit());
-        let no_sentence_inside = !joined.trim_end_matches([':', ' ']).contains(['?', '!'])
-            && !joined.contains(". ")
-            || joined.contains('@');
-        if ends
-            && no_sentence_inside
-            && (ATTRIBUTION_START.is_match(&joined) || (n == 0 && !dated && joined.len() < 120))
-            && !joined.to_lowercase().starts_with("sent:")
-        {
+        if reads_as_attribution(&joined) {
             return Some(n + 1);
         }
-        if DATE_EMAIL_ATTRIBUTION.is_match(&joined) {
-            return Some(n + 1);
-        }
-        if n == 0 && line.ends_with(['.', '?', '!']) {
+        if line.ends_with(['.', '?', '!']) && !line.contains('@') {
             return None;
         }
     }
     None
+}
+
+fn reads_as_attribution(text: &str) -> bool {
+    let dashed = text.starts_with("--") || text.ends_with("--");
+    let core = text.trim_matches(|c: char| c == '-' || c == '_' || c == '*' || c.is_whitespace());
+    let closes = core.ends_with([':', '：']) || dashed;
+    if DATE_EMAIL_ATTRIBUTION.is_match(core) {
+        return true;
+    }
+    if !closes || core.contains("? ") || core.contains("! ") {
+        return false;
+    }
+    let verb = ATTRIBUTION_VERB.find_iter(core).last();
+    // The verb sits near the end: "X wrote:", or "X schrieb am <date>:".
+    let verb_at_end = verb.is_some_and(|m| core.len() - m.end() <= 45);
+    if !verb_at_end {
+        return false;
+    }
+    if DATED.is_match(core) || ATTRIBUTION_START.is_match(core) {
+        return true;
+    }
+    // Undated: only "Dana Reyes wrote:", a short name right before the verb.
+    let before = verb.map_or("", |m| &core[..m.start()]);
+    let after = verb.map_or("", |m| &core[m.end()..]);
+    let names = before.split_whitespace().count();
+    after.trim() == ":"
+        && (1..=4).contains(&names)
+        && before
+            .split_whitespace()
+            .all(|w| w.starts_with(|c: char| c.is_uppercase() || c == '"' || c == '\''))
+}
+
+/// "reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:": some clients glue the
+/// attribution to the end of the reply's last line. Returns where the attribution starts.
+fn glued_attribution(line: &str) -> Option<usize> {
+    static GLUED: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"\S\s*-*\s*\b(On|Am|Le|El|Op|Em)\s")
+    });
+    let m = GLUED.find_iter(line).last()?;
+    let at = line[m.start()..].find(|c: char| c.is_uppercase()).map(|p| p + m.start())?;
+    let start = line[..at].trim_end_matches(['-', ' ']).len();
+    (start > 0 && reads_as_attribution(&line[at..])).then_some(start)
 }
 
 /// An Outlook-style header block ("From: ... Sent: ... To: ... Subject: ..."), possibly
@@ -327,15 +373,19 @@ fn is_header_block(raw: &[&str], i: usize) -> bool {
     } else {
         i
     };
-    if !HEADER_FROM.is_match(raw[start]) {
+    // "From: a@b" with a "Date:" under it is enough; without an address, want two more.
+    let first = raw[start];
+    let from = HEADER_FROM.is_match(first);
+    if !from && !HEADER_DATE.is_match(first) {
         return false;
     }
     let others = raw[start + 1..]
         .iter()
         .take(8)
+        .take_while(|l| !l.trim().is_empty() || from)
         .filter(|l| HEADER_OTHER.is_match(l))
         .count();
-    others >= 2
+    others >= 2 || (others == 1 && (first.contains('@') || !from))
 }
 
 /// Gmail on phones loses the `>` of a quote's first line when it rewraps it: a line
@@ -380,15 +430,20 @@ fn mark_signatures(lines: &mut [Line<'_>]) {
 }
 
 fn mark_block_signature(block: &mut [Line<'_>]) {
-    let cut = block.iter().enumerate().position(|(i, l)| {
+    let mut cut = block.iter().enumerate().position(|(i, l)| {
         let t = l.text.trim_end();
-        t == "--"
-            || t == "-- "
-            || t == "—"
-            || t == "__"
+        matches!(t.trim(), "--" | "---" | "—" | "__")
             || MOBILE_SIGNATURE.is_match(t)
             || is_footer_rule(block, i)
     });
+    // "-Lev." or "- roman" closing the message (above any phone signature).
+    let before_cut = &block[..cut.unwrap_or(block.len())];
+    if let Some(last) = before_cut.iter().rposition(|l| !l.text.trim().is_empty())
+        && DASH_NAME.is_match(before_cut[last].text)
+        && before_cut[..last].iter().any(|l| !l.text.trim().is_empty())
+    {
+        cut = Some(last);
+    }
     let end = match cut {
         Some(cut) => {
             for l in &mut block[cut..] {
@@ -404,6 +459,10 @@ fn mark_block_signature(block: &mut [Line<'_>]) {
         .filter(|&i| !own[i].text.trim().is_empty())
         .collect();
     for (k, &i) in nonblank.iter().enumerate().rev().take(10) {
+        if k == 0 {
+            // A sign-off with nothing above it ("Thank you.") is the whole message.
+            break;
+        }
         let text = own[i].text.trim();
         let tail = &nonblank[k + 1..];
         let tail_is_signature =
@@ -425,7 +484,8 @@ fn mark_block_signature(block: &mut [Line<'_>]) {
             .find(|&i| block[i].text.trim().is_empty())
             .map_or(0, |i| i + 1);
         let para = &block[para_start..=last];
-        if para_start > 0 && para.len() <= 3 && para.iter().all(|l| is_name_like(l.text)) {
+        let content_above = block[..para_start].iter().any(|l| !l.text.trim().is_empty());
+        if content_above && para.len() <= 3 && para.iter().all(|l| is_name_like(l.text)) {
             for l in &mut block[para_start..=last] {
                 l.kind = Kind::Signature;
             }
