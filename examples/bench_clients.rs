@@ -36,7 +36,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "floor" => {
             let days: i64 = args.get(5).ok_or(usage)?.parse()?;
             let text_only = args.iter().any(|a| a == "--text");
-            let query = format!("(UID BODY.PEEK[HEADER.FIELDS {}])", nudger::sync::HEADER_FIELDS);
+            let query = format!(
+                "(UID BODY.PEEK[HEADER.FIELDS {}])",
+                nudger::sync::HEADER_FIELDS
+            );
             let inbox = search(&mut session, "INBOX", "ALL").await?;
             fetch(&mut session, &inbox, 1000, &query, &mut total).await?;
             let since = jiff::Zoned::now()
@@ -137,7 +140,21 @@ async fn fetch_text_parts(
             }
         }
     }
-    fetch(session, &single, 100, "(UID BODY.PEEK[HEADER] BODY.PEEK[TEXT])", total).await?;
-    fetch(session, &multipart, 100, "(UID BODY.PEEK[HEADER] BODY.PEEK[1])", total).await?;
+    fetch(
+        session,
+        &single,
+        100,
+        "(UID BODY.PEEK[HEADER] BODY.PEEK[TEXT])",
+        total,
+    )
+    .await?;
+    fetch(
+        session,
+        &multipart,
+        100,
+        "(UID BODY.PEEK[HEADER] BODY.PEEK[1])",
+        total,
+    )
+    .await?;
     Ok(())
 }

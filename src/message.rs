@@ -234,7 +234,11 @@ fn bare_address(raw: &str) -> Option<Address> {
     let raw = unfold(raw);
     let email_word = raw.split_whitespace().find(|w| w.contains('@'))?;
     let email = normalize_email(email_word.trim_matches(|c: char| "<>()\"',;".contains(c)))?;
-    let name = raw.replace(email_word, "").trim().trim_matches('"').to_string();
+    let name = raw
+        .replace(email_word, "")
+        .trim()
+        .trim_matches('"')
+        .to_string();
     Some(Address {
         name: (!name.is_empty()).then_some(name),
         email,
@@ -333,7 +337,8 @@ mod tests {
 
     #[test]
     fn from_without_brackets() {
-        let msg = Message::parse(b"from: linhui hui.lin@VIVO.COM\r\nsubject: x\r\n\r\nbody").unwrap();
+        let msg =
+            Message::parse(b"from: linhui hui.lin@VIVO.COM\r\nsubject: x\r\n\r\nbody").unwrap();
         let from = msg.from.unwrap();
         assert_eq!(from.email, "hui.lin@vivo.com");
         assert_eq!(from.name.as_deref(), Some("linhui"));

@@ -4,7 +4,9 @@
 //! Trees:
 //! - `meta`: the format version (and nothing else yet).
 //! - `folders`: role → [`FolderMark`], the (UIDVALIDITY, UIDNEXT) read up to.
-//! - `threads`: sent Message-ID → [`ThreadRecord`] (JSON).
+//! - `threads`: sent Message-ID → [`ThreadRecord`] (JSON), without the sent text's print.
+//! - `prints`: sent Message-ID → that print, packed (4 bytes a word triple instead of
+//!   about 12 in JSON): it is most of a record's size, and only judging needs it.
 //! - `links`: Message-ID of any message in a thread → the thread's key.
 //! - `seen`: Message-IDs whose text was already read (sent messages, judged replies), so a
 //!   rebuild after a UIDVALIDITY change fetches no body twice.
@@ -139,6 +141,7 @@ pub struct Store {
     db: sled::Db,
     folders: sled::Tree,
     threads: sled::Tree,
+    prints: sled::Tree,
     links: sled::Tree,
     seen: sled::Tree,
     uids: sled::Tree,
@@ -202,6 +205,7 @@ impl Store {
         let store = Store {
             folders: tree("folders")?,
             threads: tree("threads")?,
+            prints: tree("prints")?,
             links: tree("links")?,
             seen: tree("seen")?,
             uids: tree("uids")?,
@@ -290,19 +294,40 @@ impl Store {
         self.get_json(&self.folders, role.key())
     }
 
+    /// A tracked thread, complete: what judging a reply needs.
     pub fn thread(&self, key: &str) -> Result<Option<ThreadRecord>, StoreError> {
-        self.get_json(&self.threads, key.as_bytes())
+        let Some(raw) = self.threads.get(key.as_bytes()).map_err(|e| self.io(e))? else {
+            return Ok(None);
+        };
+        let print = self.prints.get(key.as_bytes()).map_err(|e| self.io(e))?;
+        self.decode(key.as_bytes(), &raw, print.as_deref())
+            .map(Some)
     }
 
-    /// Every tracked thread, oldest key first.
-    pub fn threads(&self) -> Result<Vec<ThreadRecord>, StoreError> {
+    /// Every tracked thread, oldest key first, without the prints of the sent texts:
+    /// for reports and decisions, never for judging replies.
+    pub fn threads_without_prints(&self) -> Result<Vec<ThreadRecord>, StoreError> {
         self.threads
             .iter()
             .map(|item| {
                 let (key, value) = item.map_err(|e| self.io(e))?;
-                serde_json::from_slice(&value).map_err(|e| self.corrupt(&key, e))
+                self.decode(&key, &value, None)
             })
             .collect()
+    }
+
+    fn decode(
+        &self,
+        key: &[u8],
+        raw: &[u8],
+        print: Option<&[u8]>,
+    ) -> Result<ThreadRecord, StoreError> {
+        let mut value: serde_json::Value =
+            serde_json::from_slice(raw).map_err(|e| self.corrupt(key, e))?;
+        if let Some(packed) = print {
+            value["tracked"]["print"] = unpack_print(packed);
+        }
+        serde_json::from_value(value).map_err(|e| self.corrupt(key, e))
     }
 
     /// The thread a message belongs to.
@@ -355,10 +380,13 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
-        let threads: Vec<(Vec<u8>, Vec<u8>)> = batch
+        let threads: Vec<(Vec<u8>, Vec<u8>, Option<Vec<u8>>)> = batch
             .threads
             .iter()
-            .map(|t| Ok((t.message_id.as_bytes().to_vec(), to_json(t)?)))
+            .map(|t| {
+                let (json, print) = encode(t)?;
+                Ok((t.message_id.as_bytes().to_vec(), json, print))
+            })
             .collect::<Result<_, serde_json::Error>>()
             .map_err(|e| self.corrupt(b"thread", e))?;
         let mark = match &batch.mark {
@@ -370,6 +398,7 @@ impl Store {
         };
         let trees = (
             &self.threads,
+            &self.prints,
             &self.links,
             &self.seen,
             &self.uids,
@@ -377,9 +406,12 @@ impl Store {
             &self.folders,
         );
         let result: Result<(), TransactionError<()>> = trees.transaction(
-            |(threads_t, links_t, seen_t, uids_t, subjects_t, folders_t)| {
-                for (key, value) in &threads {
+            |(threads_t, prints_t, links_t, seen_t, uids_t, subjects_t, folders_t)| {
+                for (key, value, print) in &threads {
                     threads_t.insert(key.as_slice(), value.as_slice())?;
+                    if let Some(print) = print {
+                        prints_t.insert(key.as_slice(), print.as_slice())?;
+                    }
                 }
                 for (message_id, thread) in &batch.links {
                     links_t.insert(message_id.as_bytes(), thread.as_bytes())?;
@@ -472,8 +504,29 @@ pub fn read_snapshot(dir: &Path) -> Result<Option<Snapshot>, StoreError> {
     }
 }
 
-fn to_json(thread: &ThreadRecord) -> Result<Vec<u8>, serde_json::Error> {
-    serde_json::to_vec(thread)
+/// The record as JSON without its print, and the print packed, when it is the array of
+/// word-triple hashes the analysis keeps (anything else stays in the JSON as it is).
+fn encode(thread: &ThreadRecord) -> Result<(Vec<u8>, Option<Vec<u8>>), serde_json::Error> {
+    let mut value = serde_json::to_value(thread)?;
+    let print = &mut value["tracked"]["print"];
+    let packed = print.as_array().and_then(|hashes| {
+        hashes
+            .iter()
+            .map(|h| h.as_u64().and_then(|h| u32::try_from(h).ok()))
+            .collect::<Option<Vec<u32>>>()
+    });
+    let packed = packed.map(|hashes| {
+        *print = serde_json::Value::Array(Vec::new());
+        hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
+    });
+    Ok((serde_json::to_vec(&value)?, packed))
+}
+
+fn unpack_print(packed: &[u8]) -> serde_json::Value {
+    packed
+        .chunks_exact(4)
+        .map(|b| serde_json::Value::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        .collect()
 }
 
 fn uid_key(role: Role, uid: u32) -> [u8; 5] {
@@ -575,7 +628,7 @@ mod tests {
             assert!(err.to_string().contains("nudger run"), "{err}");
         }
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.threads().unwrap().len(), 1);
+        assert_eq!(store.threads_without_prints().unwrap().len(), 1);
     }
 
     #[test]
@@ -604,6 +657,32 @@ mod tests {
         }
         let err = Store::open(dir.path()).unwrap_err();
         assert!(matches!(err, StoreError::Unversioned { .. }), "{err}");
+    }
+
+    #[test]
+    fn prints_are_packed_and_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let raw = b"Message-ID: <p@x>\r\nFrom: me@example.com\r\nTo: d@example.org\r\nSubject: s\r\n\r\nHi Dana, could you send the signed contract by Friday? Thanks a lot.\r\n";
+        let msg = Message::parse(raw).unwrap();
+        let tracked = crate::analysis::track(&msg);
+        assert!(!tracked.asks.is_empty());
+        let t = ThreadRecord::from_sent(&msg, "2024-06-03T10:00:00Z".parse().unwrap(), tracked)
+            .unwrap();
+        store
+            .commit(&Batch {
+                threads: vec![t.clone()],
+                ..Batch::default()
+            })
+            .unwrap();
+        assert_eq!(store.thread("p@x").unwrap().unwrap(), t, "complete again");
+        let light = &store.threads_without_prints().unwrap()[0];
+        assert_eq!(light.tracked.asks, t.tracked.asks);
+        assert_ne!(light.tracked.print, t.tracked.print);
+        let (json, packed) = encode(&t).unwrap();
+        assert!(packed.is_some());
+        let full = serde_json::to_vec(&t).unwrap();
+        assert!(json.len() + packed.unwrap().len() < full.len());
     }
 
     #[test]

@@ -79,7 +79,8 @@ pub struct SyncStats {
 #[derive(Debug, Clone)]
 pub struct PassOutcome {
     pub stats: SyncStats,
-    /// Every tracked outgoing message with at least one ask.
+    /// Every tracked outgoing message with at least one ask (without the print of its
+    /// text, which only judging needs).
     pub threads: Vec<ThreadRecord>,
     /// Keys of the threads with open asks that nothing holds back (lists, `$NoNudge`,
     /// a follow-up by hand, ...). The nudge step (issue 4) schedules and delivers these.
@@ -107,7 +108,7 @@ pub async fn pass(
 ) -> Result<PassOutcome, SyncError> {
     let stats = sync(conn, config, store, folders).await?;
     let threads: Vec<ThreadRecord> = store
-        .threads()?
+        .threads_without_prints()?
         .into_iter()
         .filter(|t| !t.tracked.asks.is_empty())
         .collect();

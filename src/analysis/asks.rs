@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::text::{re, Sentence, sentences};
+use super::text::{Sentence, re, sentences};
 use super::zone::Zoned;
 
 /// An ask as found, before any reply is judged.
@@ -18,7 +18,6 @@ pub struct Found {
     /// The list number ("2." or "b)") when the ask is a numbered list item.
     pub number: Option<u32>,
 }
-
 
 /// Words an ask may open with that do not change what it asks.
 static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {

@@ -19,11 +19,10 @@ use jiff::civil::{Date, Weekday};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::text::{re, content_stems, list_marker, sentences, squash, words};
+use super::text::{content_stems, list_marker, re, sentences, squash, words};
 use super::zone::{Kind, Zoned};
 use super::{Ask, Status};
 use crate::message::Message;
-
 
 /// A compact print of the sent text (hashes of its word triples), enough to tell which
 /// lines of a reply quote it. Kept instead of the body, which the store never holds.
@@ -239,12 +238,16 @@ static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static OFFER_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|shall|should|may)\s+i\b|want\s+me\s+to|would\s+you\s+like\s+me\s+to|if\s+(that|this|it)\s+is\s+ok\b.*\bi\s+can)")
+    re(
+        r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|shall|should|may)\s+i\b|want\s+me\s+to|would\s+you\s+like\s+me\s+to|if\s+(that|this|it)\s+is\s+ok\b.*\bi\s+can)",
+    )
 });
 
 /// Takes up an offer or tells what to do: "would be great if you could pick this up".
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^((it\s+)?(would|will)\s+be\s+(great|nice|good|useful|helpful|appreciated)|yes\s+please|please\s+(do|go\s+ahead)|go\s+(for\s+it|ahead)|feel\s+free|if\s+you\s+(can|could)|you\s+(could|can|should|may)|sure|that\s+would\s+be)\b")
+    re(
+        r"(?i)^((it\s+)?(would|will)\s+be\s+(great|nice|good|useful|helpful|appreciated)|yes\s+please|please\s+(do|go\s+ahead)|go\s+(for\s+it|ahead)|feel\s+free|if\s+you\s+(can|could)|you\s+(could|can|should|may)|sure|that\s+would\s+be)\b",
+    )
 });
 
 static EXPERIENCE_ASK: LazyLock<Regex> = LazyLock::new(|| {
@@ -552,7 +555,7 @@ impl Prose<'_> {
         true
     }
 
-    /// Matches sentences to asks, best pairs first. 
+    /// Matches sentences to asks, best pairs first.
     fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
         let units = self.units;
         let speaking: Vec<usize> = (0..units.len())
@@ -649,12 +652,7 @@ impl Prose<'_> {
     /// What is still open after matching: a lone ask answered by a reply that speaks to
     /// it, a bare "+1" for yes/no asks, and deferrals that name no topic ("I'll get back
     /// to you on the rest").
-    fn leftovers(
-        &self,
-        asks: &mut [Ask],
-        needs: &[Need],
-        decided: &mut [bool],
-    ) {
+    fn leftovers(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
         let units = self.units;
         let answers: Vec<&Unit> = units.iter().filter(|u| u.act == Act::Answer).collect();
         let still: Vec<usize> = (0..asks.len()).filter(|&i| !decided[i]).collect();
@@ -971,7 +969,11 @@ fn answerable_kind(kind: Kind) -> bool {
 
 /// The reply answers between the quoted asks, rather than once above or below the quote.
 fn is_interleaved(blocks: &[Option<(usize, String, bool)>]) -> bool {
-    let mut starts: Vec<usize> = blocks.iter().flatten().map(|(start, _, _)| *start).collect();
+    let mut starts: Vec<usize> = blocks
+        .iter()
+        .flatten()
+        .map(|(start, _, _)| *start)
+        .collect();
     starts.sort_unstable();
     starts.dedup();
     starts.len() >= 2

@@ -14,8 +14,8 @@ use std::sync::LazyLock;
 use jiff::civil::Date;
 use regex::Regex;
 
-use text::re;
 use serde::{Deserialize, Serialize};
+use text::re;
 
 pub use judge::{SentPrint, deferred_until};
 pub use zone::{Kind as ZoneKind, zone};
@@ -212,11 +212,15 @@ pub fn analyze(sent: &Message, replies: &[&Message]) -> Analysis {
 }
 
 static AUTO_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*((re|aw|sv|antw|fw|fwd)\s*:\s*)*(auto(matic|matische)?[\s-]*(reply|response|antwort|answer)|autoreply|out\s+of\s+(the\s+)?office|ooo\b|abwesenheit|absence|r[ée]ponse\s+automatique|respuesta\s+autom[áa]tica|risposta\s+automatica|automatisch\s+antwoord|fuera\s+de\s+la\s+oficina|undeliverable|undelivered\s+mail|delivery\s+status\s+notification|mail\s+delivery\s+(failed|failure|subsystem)|returned\s+mail|failure\s+notice|i\s+am\s+(away|out)|on\s+(vacation|leave|holiday))")
+    re(
+        r"(?i)^\s*((re|aw|sv|antw|fw|fwd)\s*:\s*)*(auto(matic|matische)?[\s-]*(reply|response|antwort|answer)|autoreply|out\s+of\s+(the\s+)?office|ooo\b|abwesenheit|absence|r[ée]ponse\s+automatique|respuesta\s+autom[áa]tica|risposta\s+automatica|automatisch\s+antwoord|fuera\s+de\s+la\s+oficina|undeliverable|undelivered\s+mail|delivery\s+status\s+notification|mail\s+delivery\s+(failed|failure|subsystem)|returned\s+mail|failure\s+notice|i\s+am\s+(away|out)|on\s+(vacation|leave|holiday))",
+    )
 });
 
 static AUTO_BODY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(i\s+am|i'm|i\s+will\s+be)\s+(currently\s+)?(out\s+of\s+(the\s+)?office|away\s+from\s+(the\s+)?office|on\s+(annual\s+|parental\s+|maternity\s+|sick\s+)?(leave|vacation|holiday))\b.*\b(return|back|limited\s+access|until)\b|this\s+is\s+an\s+automated\s+(reply|response|message)")
+    re(
+        r"(?i)\b(i\s+am|i'm|i\s+will\s+be)\s+(currently\s+)?(out\s+of\s+(the\s+)?office|away\s+from\s+(the\s+)?office|on\s+(annual\s+|parental\s+|maternity\s+|sick\s+)?(leave|vacation|holiday))\b.*\b(return|back|limited\s+access|until)\b|this\s+is\s+an\s+automated\s+(reply|response|message)",
+    )
 });
 
 /// Automatic mail (out-of-office notices, bounces, auto-responders) is never a reply.

@@ -79,18 +79,21 @@ impl<'a> Zoned<'a> {
 
 /// The verbs of "X wrote:" in the languages mail clients write them in.
 static ATTRIBUTION_VERB: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(wrote|writes|schrieb|schreef|geschreven|a\s+écrit|a\s+ecrit|escribió|escribio|escreveu|ha\s+scritto|skrev|kirjoitti|napisał|napisała|napisal|napsal|napísal|pisze|пише|написал|написала|написав|írta|scrisse|a\s+scris|đã\s+viết|yazdı|kirjutas|rašė|rakstīja|έγραψε|ha\s+escrit|sent)(\s*\(a\))?\b|(写道|寫道|書きました|のメッセージ|작성)")
+    re(
+        r"(?i)\b(wrote|writes|schrieb|schreef|geschreven|a\s+écrit|a\s+ecrit|escribió|escribio|escreveu|ha\s+scritto|skrev|kirjoitti|napisał|napisała|napisal|napsal|napísal|pisze|пише|написал|написала|написав|írta|scrisse|a\s+scris|đã\s+viết|yazdı|kirjutas|rašė|rakstīja|έγραψε|ha\s+escrit|sent)(\s*\(a\))?\b|(写道|寫道|書きました|のメッセージ|작성)",
+    )
 });
 
 /// Words a wrapped attribution may start with ("On", "Am", "Le", a date, ...).
 static ATTRIBUTION_START: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*(on|am|le|el|em|op|il|den|dne|w\s+dniu|в|на|på|tanggal|el\s+día|ke|kl\.|vào|\d|日期|在)")
+    re(
+        r"(?i)^\s*(on|am|le|el|em|op|il|den|dne|w\s+dniu|в|на|på|tanggal|el\s+día|ke|kl\.|vào|\d|日期|在)",
+    )
 });
 
 /// Something a date or an address in an attribution has.
-static DATED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"@|\d{1,2}:\d{2}|\b(19|20)\d\d\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
-});
+static DATED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"@|\d{1,2}:\d{2}|\b(19|20)\d\d\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"));
 
 /// "2011/4/7 Nathan <support@example.com>" (Gmail in some locales, no verb at all).
 static DATE_EMAIL_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
@@ -98,27 +101,34 @@ static DATE_EMAIL_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*-{3,}\s*\p{L}[\p{L}' ]+\s*-{3,}\s*$|^\s*[-=_*\s]*(original message|ursprüngliche nachricht|originalnachricht|message d'origine|mensaje original|mail original|messaggio originale|oorspronkelijk bericht|opprinnelig melding|ursprungligt meddelande|alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|reply message|original email)\s*[-=_*\s]*$")
+    re(
+        r"(?i)^\s*-{3,}\s*\p{L}[\p{L}' ]+\s*-{3,}\s*$|^\s*[-=_*\s]*(original message|ursprüngliche nachricht|originalnachricht|message d'origine|mensaje original|mail original|messaggio originale|oorspronkelijk bericht|opprinnelig melding|ursprungligt meddelande|alkuperäinen viesti|wiadomość oryginalna|исходное сообщение|reply message|original email)\s*[-=_*\s]*$",
+    )
 });
 
 static FORWARD_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*([-=_*\s]*(forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding)[-=_*\s]*|begin forwarded message:?|anfang der weitergeleiteten nachricht:?|début du message réexpédié\s*:?)\s*$")
+    re(
+        r"(?i)^\s*([-=_*\s]*(forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding)[-=_*\s]*|begin forwarded message:?|anfang der weitergeleiteten nachricht:?|début du message réexpédié\s*:?)\s*$",
+    )
 });
 
 static HEADER_FROM: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*\*?(from|von|de|da|van|från|fra|od|от|lähettäjä|feladó|expéditeur|remitente)\s*\*?\s*:\s*\*?\s*\S")
+    re(
+        r"(?i)^\s*\*?(from|von|de|da|van|från|fra|od|от|lähettäjä|feladó|expéditeur|remitente)\s*\*?\s*:\s*\*?\s*\S",
+    )
 });
 
 static HEADER_OTHER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|enviada|data|verzonden|skickat|sendt|wysłano|отправлено|päivämäärä|to|an|à|para|a|aan|till|til|do|кому|cc|subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|тема|assunto|aihe|sujet)\s*\*?\s*:")
+    re(
+        r"(?i)^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|enviada|data|verzonden|skickat|sendt|wysłano|отправлено|päivämäärä|to|an|à|para|a|aan|till|til|do|кому|cc|subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|тема|assunto|aihe|sujet)\s*\*?\s*:",
+    )
 });
 
 static HEADER_DATE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)^\s*\*?(date|sent|datum|gesendet|envoyé|enviado)\s*\*?\s*:\s*\S.*\d")
 });
 
-static RULE_LINE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^\s*([-_=*]\s*){5,}$"));
+static RULE_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*([-_=*]\s*){5,}$"));
 
 static MOBILE_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)^\s*[\(<\[]*\s*(
@@ -143,15 +153,18 @@ static MOBILE_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
         )\s*[\)>\]]*\s*$")
 });
 
-static DASH_NAME: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^\s*-\s?\p{L}[\p{L}.]*\s*$"));
+static DASH_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*-\s?\p{L}[\p{L}.]*\s*$"));
 
 static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*(thanks|thank you|many thanks|thanks a lot|thanks again|thx|cheers|best|best wishes|best regards|kind regards|warm regards|warmly|regards|sincerely|yours|yours truly|all the best|take care|talk soon|speak soon|rgds|br|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|lg|mfg|gruß|grüße|cordialement|bien à vous|amitiés|saludos|un saludo|atentamente|cumprimentos|abraços|groeten|met vriendelijke groet|hälsningar|med vänlig hälsning|med venlig hilsen|pozdrawiam|distinti saluti|cordiali saluti|saluti)\b[\s,.!:;-]*(\p{L}+[\s,.!]*){0,3}$")
+    re(
+        r"(?i)^\s*(thanks|thank you|many thanks|thanks a lot|thanks again|thx|cheers|best|best wishes|best regards|kind regards|warm regards|warmly|regards|sincerely|yours|yours truly|all the best|take care|talk soon|speak soon|rgds|br|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|lg|mfg|gruß|grüße|cordialement|bien à vous|amitiés|saludos|un saludo|atentamente|cumprimentos|abraços|groeten|met vriendelijke groet|hälsningar|med vänlig hälsning|med venlig hilsen|pozdrawiam|distinti saluti|cordiali saluti|saluti)\b[\s,.!:;-]*(\p{L}+[\s,.!]*){0,3}$",
+    )
 });
 
 static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)(intended (solely )?(only )?for the (use of the )?(addressee|recipient|individual|person|named)|if you (are not|have received) (the intended|this (e-?mail|message|communication) in error)|(privileged|confidential)( and|,| or) (confidential|privileged|proprietary)|this (e-?mail|message|communication)( and any (attachments|files)( to it)?)? (is|are|may be|contains?) (strictly )?(confidential|privileged)|please (notify|inform) the sender|disclaimer|unauthori[sz]ed (use|disclosure|review|dissemination)|does not accept (any )?liability|vertraulich|destinataire|confidencial)")
+    re(
+        r"(?i)(intended (solely )?(only )?for the (use of the )?(addressee|recipient|individual|person|named)|if you (are not|have received) (the intended|this (e-?mail|message|communication) in error)|(privileged|confidential)( and|,| or) (confidential|privileged|proprietary)|this (e-?mail|message|communication)( and any (attachments|files)( to it)?)? (is|are|may be|contains?) (strictly )?(confidential|privileged)|please (notify|inform) the sender|disclaimer|unauthori[sz]ed (use|disclosure|review|dissemination)|does not accept (any )?liability|vertraulich|destinataire|confidencial)",
+    )
 });
 
 /// Zones `body` into own, quoted, attribution, forwarded, signature and disclaimer lines.
@@ -203,7 +216,11 @@ pub fn zone(body: &str) -> Zoned<'_> {
                 kind: Kind::Own,
             });
             i += 1;
-            if raw[i..].iter().find(|l| !l.trim().is_empty()).is_some_and(|l| quote_depth(l).0 == 0) {
+            if raw[i..]
+                .iter()
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|l| quote_depth(l).0 == 0)
+            {
                 rest_kind = Some(Kind::Quote { depth: 0 });
             }
             continue;
@@ -242,7 +259,8 @@ pub fn zone(body: &str) -> Zoned<'_> {
 
 /// Blank, or only Gmail's invisible tracking mark (U+1427).
 fn is_blank(line: &str) -> bool {
-    line.chars().all(|c| c.is_whitespace() || c == '\u{1427}' || c == '\u{200b}')
+    line.chars()
+        .all(|c| c.is_whitespace() || c == '\u{1427}' || c == '\u{200b}')
 }
 
 /// Counts leading `>` markers ("> > x", ">> x", "HJL> x") and returns the text after them.
@@ -353,11 +371,11 @@ fn reads_as_attribution(text: &str) -> bool {
 /// "reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:": some clients glue the
 /// attribution to the end of the reply's last line. Returns where the attribution starts.
 fn glued_attribution(line: &str) -> Option<usize> {
-    static GLUED: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"\S\s*-*\s*\b(On|Am|Le|El|Op|Em)\s")
-    });
+    static GLUED: LazyLock<Regex> = LazyLock::new(|| re(r"\S\s*-*\s*\b(On|Am|Le|El|Op|Em)\s"));
     let m = GLUED.find_iter(line).last()?;
-    let at = line[m.start()..].find(|c: char| c.is_uppercase()).map(|p| p + m.start())?;
+    let at = line[m.start()..]
+        .find(|c: char| c.is_uppercase())
+        .map(|p| p + m.start())?;
     let start = line[..at].trim_end_matches(['-', ' ']).len();
     (start > 0 && reads_as_attribution(&line[at..])).then_some(start)
 }
@@ -484,7 +502,9 @@ fn mark_block_signature(block: &mut [Line<'_>]) {
             .find(|&i| block[i].text.trim().is_empty())
             .map_or(0, |i| i + 1);
         let para = &block[para_start..=last];
-        let content_above = block[..para_start].iter().any(|l| !l.text.trim().is_empty());
+        let content_above = block[..para_start]
+            .iter()
+            .any(|l| !l.text.trim().is_empty());
         if content_above && para.len() <= 3 && para.iter().all(|l| is_name_like(l.text)) {
             for l in &mut block[para_start..=last] {
                 l.kind = Kind::Signature;
