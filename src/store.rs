@@ -380,13 +380,10 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
-        let threads: Vec<(Vec<u8>, Vec<u8>, Option<Vec<u8>>)> = batch
+        let threads: Vec<(&[u8], Encoded)> = batch
             .threads
             .iter()
-            .map(|t| {
-                let (json, print) = encode(t)?;
-                Ok((t.message_id.as_bytes().to_vec(), json, print))
-            })
+            .map(|t| Ok((t.message_id.as_bytes(), encode(t)?)))
             .collect::<Result<_, serde_json::Error>>()
             .map_err(|e| self.corrupt(b"thread", e))?;
         let mark = match &batch.mark {
@@ -407,10 +404,10 @@ impl Store {
         );
         let result: Result<(), TransactionError<()>> = trees.transaction(
             |(threads_t, prints_t, links_t, seen_t, uids_t, subjects_t, folders_t)| {
-                for (key, value, print) in &threads {
-                    threads_t.insert(key.as_slice(), value.as_slice())?;
-                    if let Some(print) = print {
-                        prints_t.insert(key.as_slice(), print.as_slice())?;
+                for (key, encoded) in &threads {
+                    threads_t.insert(*key, encoded.json.as_slice())?;
+                    if let Some(print) = &encoded.print {
+                        prints_t.insert(*key, print.as_slice())?;
                     }
                 }
                 for (message_id, thread) in &batch.links {
@@ -504,9 +501,15 @@ pub fn read_snapshot(dir: &Path) -> Result<Option<Snapshot>, StoreError> {
     }
 }
 
-/// The record as JSON without its print, and the print packed, when it is the array of
-/// word-triple hashes the analysis keeps (anything else stays in the JSON as it is).
-fn encode(thread: &ThreadRecord) -> Result<(Vec<u8>, Option<Vec<u8>>), serde_json::Error> {
+/// A thread record as stored: JSON without the print, and the print packed.
+struct Encoded {
+    json: Vec<u8>,
+    print: Option<Vec<u8>>,
+}
+
+/// Splits off the print when it is the array of word-triple hashes the analysis keeps
+/// (anything else stays in the JSON as it is).
+fn encode(thread: &ThreadRecord) -> Result<Encoded, serde_json::Error> {
     let mut value = serde_json::to_value(thread)?;
     let print = &mut value["tracked"]["print"];
     let packed = print.as_array().and_then(|hashes| {
@@ -519,7 +522,10 @@ fn encode(thread: &ThreadRecord) -> Result<(Vec<u8>, Option<Vec<u8>>), serde_jso
         *print = serde_json::Value::Array(Vec::new());
         hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
     });
-    Ok((serde_json::to_vec(&value)?, packed))
+    Ok(Encoded {
+        json: serde_json::to_vec(&value)?,
+        print: packed,
+    })
 }
 
 fn unpack_print(packed: &[u8]) -> serde_json::Value {
@@ -679,10 +685,10 @@ mod tests {
         let light = &store.threads_without_prints().unwrap()[0];
         assert_eq!(light.tracked.asks, t.tracked.asks);
         assert_ne!(light.tracked.print, t.tracked.print);
-        let (json, packed) = encode(&t).unwrap();
-        assert!(packed.is_some());
+        let encoded = encode(&t).unwrap();
+        let packed = encoded.print.expect("print split off");
         let full = serde_json::to_vec(&t).unwrap();
-        assert!(json.len() + packed.unwrap().len() < full.len());
+        assert!(encoded.json.len() + packed.len() < full.len());
     }
 
     #[test]
