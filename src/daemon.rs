@@ -186,7 +186,7 @@ async fn session(
 fn publish(store: &Store, outcome: &PassOutcome, first: bool) -> Result<(), SyncError> {
     let s = &outcome.stats;
     if first || s.sent_new > 0 || s.inbox_new > 0 || s.keywords_changed > 0 {
-        store.write_snapshot(store.threads_without_prints()?)?;
+        store.write_snapshot(outcome.threads.clone())?;
     }
     Ok(())
 }

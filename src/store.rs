@@ -304,6 +304,15 @@ impl Store {
             .map(Some)
     }
 
+    /// A tracked thread without the print of its sent text: enough for every decision
+    /// but judging a reply. Committing it back keeps the stored print.
+    pub fn thread_without_print(&self, key: &str) -> Result<Option<ThreadRecord>, StoreError> {
+        match self.threads.get(key.as_bytes()).map_err(|e| self.io(e))? {
+            None => Ok(None),
+            Some(raw) => self.decode(key.as_bytes(), &raw, None).map(Some),
+        }
+    }
+
     /// Every tracked thread, oldest key first, without the prints of the sent texts:
     /// for reports and decisions, never for judging replies.
     pub fn threads_without_prints(&self) -> Result<Vec<ThreadRecord>, StoreError> {
@@ -322,11 +331,12 @@ impl Store {
         raw: &[u8],
         print: Option<&[u8]>,
     ) -> Result<ThreadRecord, StoreError> {
+        let Some(packed) = print else {
+            return serde_json::from_slice(raw).map_err(|e| self.corrupt(key, e));
+        };
         let mut value: serde_json::Value =
             serde_json::from_slice(raw).map_err(|e| self.corrupt(key, e))?;
-        if let Some(packed) = print {
-            value["tracked"]["print"] = unpack_print(packed);
-        }
+        value["tracked"]["print"] = unpack_print(packed);
         serde_json::from_value(value).map_err(|e| self.corrupt(key, e))
     }
 
@@ -508,7 +518,8 @@ struct Encoded {
 }
 
 /// Splits off the print when it is the array of word-triple hashes the analysis keeps
-/// (anything else stays in the JSON as it is).
+/// (anything else stays in the JSON as it is). An empty print is not written, so a
+/// record loaded without its print can be committed back without losing it.
 fn encode(thread: &ThreadRecord) -> Result<Encoded, serde_json::Error> {
     let mut value = serde_json::to_value(thread)?;
     let print = &mut value["tracked"]["print"];
@@ -518,7 +529,7 @@ fn encode(thread: &ThreadRecord) -> Result<Encoded, serde_json::Error> {
             .map(|h| h.as_u64().and_then(|h| u32::try_from(h).ok()))
             .collect::<Option<Vec<u32>>>()
     });
-    let packed = packed.map(|hashes| {
+    let packed = packed.filter(|hashes| !hashes.is_empty()).map(|hashes| {
         *print = serde_json::Value::Array(Vec::new());
         hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
     });
@@ -685,6 +696,18 @@ mod tests {
         let light = &store.threads_without_prints().unwrap()[0];
         assert_eq!(light.tracked.asks, t.tracked.asks);
         assert_ne!(light.tracked.print, t.tracked.print);
+        // A light record written back keeps the stored print.
+        let mut changed = store.thread_without_print("p@x").unwrap().unwrap();
+        changed.no_nudge = true;
+        store
+            .commit(&Batch {
+                threads: vec![changed],
+                ..Batch::default()
+            })
+            .unwrap();
+        let full = store.thread("p@x").unwrap().unwrap();
+        assert!(full.no_nudge);
+        assert_eq!(full.tracked.print, t.tracked.print);
         let encoded = encode(&t).unwrap();
         let packed = encoded.print.expect("print split off");
         let full = serde_json::to_vec(&t).unwrap();

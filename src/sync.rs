@@ -287,7 +287,7 @@ impl Sync<'_> {
             if key.contains('"') || key.contains('\\') {
                 continue;
             }
-            let since = self.store.thread(&key)?.map(|t| {
+            let since = self.store.thread_without_print(&key)?.map(|t| {
                 t.sent_at
                     .to_zoned(self.config.nudge.timezone.clone())
                     .date()
@@ -348,46 +348,63 @@ impl Sync<'_> {
             return Ok(());
         }
 
-        let leaves: Vec<(u32, Vec<Leaf>)> = wanted
-            .iter()
-            .map(|(item, _)| (item.uid, item.leaves.clone().unwrap_or_default()))
-            .collect();
-        let mut texts = fetch_texts(conn, &leaves).await?;
-        for (item, id) in wanted {
-            let leaves = item.leaves.as_deref().unwrap_or_default();
-            let Some(full) = assemble(&item.header, texts.remove(&item.uid).as_ref(), leaves)
-            else {
-                continue;
-            };
-            let date = full
-                .date
-                .or(item.internal_date)
-                .unwrap_or_else(Timestamp::now);
-            let parent = work.find_thread(&full, date)?.filter(|p| *p != id);
-            if let Some(parent) = &parent
-                && let Some(t) = work.thread_mut(parent)?
-            {
-                t.add_followup(&id, date);
-                work.link(&id, parent);
-                self.stats.followups += 1;
+        // Text parts a batch at a time, so that memory holds a batch, not a chunk.
+        let mut wanted = wanted.into_iter().peekable();
+        while wanted.peek().is_some() {
+            let batch: Vec<(HeaderItem, String)> = wanted.by_ref().take(BODY_CHUNK).collect();
+            let leaves: Vec<(u32, Vec<Leaf>)> = batch
+                .iter()
+                .map(|(item, _)| (item.uid, item.leaves.clone().unwrap_or_default()))
+                .collect();
+            let mut texts = fetch_texts(conn, &leaves).await?;
+            for (item, id) in batch {
+                let text = texts.remove(&item.uid);
+                self.sent_message(work, item, id, text)?;
             }
-            let asks = analysis::track(&full);
-            let tracked = !asks.asks.is_empty()
-                && match ThreadRecord::from_sent(&full, date, asks) {
-                    Some(t) => {
-                        self.new_threads.push(t.message_id.clone());
-                        work.start(t);
-                        self.stats.threads_started += 1;
-                        true
-                    }
-                    None => false,
-                };
-            if tracked || parent.is_some() {
-                work.remember_uid(Role::Sent, item.uid, &id)?;
-                self.note_keywords(work, &id, &item.flags)?;
-            }
-            work.mark_seen(&id);
         }
+        Ok(())
+    }
+
+    /// One of the user's sent messages, with its text.
+    fn sent_message(
+        &mut self,
+        work: &mut Work<'_>,
+        item: HeaderItem,
+        id: String,
+        text: Option<TextPart>,
+    ) -> Result<(), SyncError> {
+        let leaves = item.leaves.as_deref().unwrap_or_default();
+        let Some(full) = assemble(&item.header, text.as_ref(), leaves) else {
+            return Ok(());
+        };
+        let date = full
+            .date
+            .or(item.internal_date)
+            .unwrap_or_else(Timestamp::now);
+        let parent = work.find_thread(&full, date)?.filter(|p| *p != id);
+        if let Some(parent) = &parent
+            && let Some(t) = work.thread_mut(parent)?
+        {
+            t.add_followup(&id, date);
+            work.link(&id, parent);
+            self.stats.followups += 1;
+        }
+        let asks = analysis::track(&full);
+        let tracked = !asks.asks.is_empty()
+            && match ThreadRecord::from_sent(&full, date, asks) {
+                Some(t) => {
+                    self.new_threads.push(t.message_id.clone());
+                    work.start(t);
+                    self.stats.threads_started += 1;
+                    true
+                }
+                None => false,
+            };
+        if tracked || parent.is_some() {
+            work.remember_uid(Role::Sent, item.uid, &id)?;
+            self.note_keywords(work, &id, &item.flags)?;
+        }
+        work.mark_seen(&id);
         Ok(())
     }
 
@@ -441,35 +458,39 @@ impl Sync<'_> {
             return Ok(());
         }
 
-        let mut leaves: HashMap<u32, Vec<Leaf>> = HashMap::new();
-        let uids: Vec<u32> = linked.iter().map(|(item, ..)| item.uid).collect();
-        for chunk in chunks(&uids, BODY_CHUNK) {
-            leaves.extend(conn.fetch_structure(&chunk).await?);
-        }
-        let wanted: Vec<(u32, Vec<Leaf>)> = uids
-            .iter()
-            .map(|uid| (*uid, leaves.get(uid).cloned().unwrap_or_default()))
-            .collect();
-        let mut texts = fetch_texts(conn, &wanted).await?;
-        for (item, header_msg, id, date, key) in linked {
-            let leaves = leaves.remove(&item.uid).unwrap_or_default();
-            let reply = assemble(&item.header, texts.remove(&item.uid).as_ref(), &leaves)
-                .unwrap_or(header_msg);
-            let Some(t) = work.thread_mut(&key)? else {
-                continue;
-            };
-            // Judging an automatic reply changes no verdict; it is only recorded.
-            let auto = t.tracked.judge(&reply).auto_reply;
-            t.add_reply(&reply, &id, date, auto);
-            if auto {
-                self.stats.auto_replies += 1;
-            } else {
-                self.stats.replies_judged += 1;
+        let mut linked = linked.into_iter().peekable();
+        while linked.peek().is_some() {
+            let batch: Vec<_> = linked.by_ref().take(BODY_CHUNK).collect();
+            let uids: Vec<u32> = batch.iter().map(|(item, ..)| item.uid).collect();
+            let mut leaves: HashMap<u32, Vec<Leaf>> = HashMap::new();
+            for chunk in chunks(&uids, BODY_CHUNK) {
+                leaves.extend(conn.fetch_structure(&chunk).await?);
             }
-            work.link(&id, &key);
-            work.mark_seen(&id);
-            work.remember_uid(Role::Inbox, item.uid, &id)?;
-            self.note_keywords(work, &id, &item.flags)?;
+            let wanted: Vec<(u32, Vec<Leaf>)> = uids
+                .iter()
+                .map(|uid| (*uid, leaves.get(uid).cloned().unwrap_or_default()))
+                .collect();
+            let mut texts = fetch_texts(conn, &wanted).await?;
+            for (item, header_msg, id, date, key) in batch {
+                let leaves = leaves.remove(&item.uid).unwrap_or_default();
+                let reply = assemble(&item.header, texts.remove(&item.uid).as_ref(), &leaves)
+                    .unwrap_or(header_msg);
+                let Some(t) = work.thread_mut(&key)? else {
+                    continue;
+                };
+                // Judging an automatic reply changes no verdict; it is only recorded.
+                let auto = t.tracked.judge(&reply).auto_reply;
+                t.add_reply(&reply, &id, date, auto);
+                if auto {
+                    self.stats.auto_replies += 1;
+                } else {
+                    self.stats.replies_judged += 1;
+                }
+                work.link(&id, &key);
+                work.mark_seen(&id);
+                work.remember_uid(Role::Inbox, item.uid, &id)?;
+                self.note_keywords(work, &id, &item.flags)?;
+            }
         }
         Ok(())
     }
@@ -504,7 +525,7 @@ impl Sync<'_> {
                 None => {
                     let is_open = self
                         .store
-                        .thread(&key)?
+                        .thread_without_print(&key)?
                         .is_some_and(|t| t.open_asks() > 0 && !t.declined);
                     open.insert(key.clone(), is_open);
                     is_open
@@ -529,7 +550,7 @@ impl Sync<'_> {
     fn apply_keywords(&mut self) -> Result<(), SyncError> {
         let mut batch = Batch::default();
         for (key, silenced) in std::mem::take(&mut self.silenced) {
-            if let Some(mut t) = self.store.thread(&key)?
+            if let Some(mut t) = self.store.thread_without_print(&key)?
                 && t.no_nudge != silenced
             {
                 tracing::info!(thread = %key, silenced, "$NoNudge changed");
