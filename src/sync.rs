@@ -34,7 +34,7 @@ pub const HEADER_FIELDS: &str = "(MESSAGE-ID IN-REPLY-TO REFERENCES FROM TO CC R
 /// Messages per header FETCH.
 const HEADER_CHUNK: usize = 1000;
 /// Messages per text-part FETCH.
-const BODY_CHUNK: usize = 250;
+const BODY_CHUNK: usize = 100;
 /// Enough text for any ask; a runaway text part (a pasted log) is cut here.
 const MAX_TEXT_BYTES: u32 = 256 * 1024;
 /// How long after sending a reply that lost its threading headers may still be linked
@@ -258,7 +258,7 @@ impl Sync<'_> {
             }
             let last = chunk.uids.last().copied().unwrap_or(0);
             mark.uid_next = mark.uid_next.max(last.saturating_add(1));
-            let mut batch = work.into_batch();
+            let mut batch = work.drain();
             batch.mark = Some((role, mark.clone()));
             self.store.commit(&batch)?;
         }
@@ -361,6 +361,8 @@ impl Sync<'_> {
                 let text = texts.remove(&item.uid);
                 self.sent_message(work, item, id, text)?;
             }
+            // Records may be stored before the watermark that covers them, never after.
+            self.store.commit(&work.drain())?;
         }
         Ok(())
     }
@@ -491,6 +493,7 @@ impl Sync<'_> {
                 work.remember_uid(Role::Inbox, item.uid, &id)?;
                 self.note_keywords(work, &id, &item.flags)?;
             }
+            self.store.commit(&work.drain())?;
         }
         Ok(())
     }
@@ -893,9 +896,13 @@ impl<'s> Work<'s> {
             || !self.store.threads_with_subject(&subject)?.is_empty())
     }
 
-    fn into_batch(mut self) -> Batch {
-        self.batch.threads = self.threads.into_values().collect();
-        self.batch
+    /// What this overlay holds, for a commit; lookups then go to the store again.
+    fn drain(&mut self) -> Batch {
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.threads = self.threads.drain().map(|(_, t)| t).collect();
+        self.links.clear();
+        self.seen.clear();
+        batch
     }
 }
 
