@@ -22,7 +22,7 @@ pub struct Found {
 /// Words an ask may open with that do not change what it asks.
 static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(\s*(also|and|and also|but|so|plus|finally|lastly|first|firstly|second|secondly|third|then|next|oh|ok|okay|one more thing|one last thing|last|last thing|btw|by the way|p\.?s\.?|@[\w.-]+|[A-Z][a-z]+\s*(—|–|-|:)|[A-Z][a-z]+,(\s+I believe you[^—–-]*[—–-])?)[\s,:;.—–-]+)+",
+        r"(?i)^(\s*(also|and|and also|but|so|plus|finally|lastly|first|firstly|second|secondly|third|then|next|oh|ok|okay|one more thing|one last thing|last|last thing|btw|by the way|p\.?s\.?|@[\w.-]+|[A-Z][\w'-]+\s*(—|–|-|:)|[A-Z][\w'-]+,(\s+I believe you[^—–-]*[—–-])?)[\s,:;.—–-]+)+",
     )
 });
 
@@ -52,6 +52,7 @@ static PLEASANTRY: LazyLock<Regex> = LazyLock::new(|| {
       | ^(how|what)\s+about\s+(that|this)\s*[?!]
       | ^right\s*\?
       | ^(make|makes)\s+sense\s*\?
+      | \blet\s+me\s+know\s+(what|if|whether)\s+(other|more|further|any\s+other|else)\b.*\b(details|info|information|provide|help)\b
       | ^(nothing|no\s+(need|action|rush|reply|response|worries))\b | ^no\s+\w+\s+(needed|required|necessary)\b | \b(nothing|no\s+action|no\s+reply|no\s+response)\s+(is\s+)?(needed|required|necessary)\b
     ")
 });
@@ -70,10 +71,16 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
       | ^(would|do)\s+you\s+mind\b
       | ^(is|would)\s+it\s+be\s+possible\b
       | ^any\s+(chance|thoughts|objections|comments|feedback|ideas|update|updates|news|hint|hints|suggestions|advice|word|progress|idea|luck|pointers|opinions?)\b
-      | \b(i|we)\s*('d|\s+would|\s+'d)(\s+(also|really|just|still))?\s+(like|love|need|want)\s+(to\s+(know|hear|get|have|see|ask|receive|confirm|check|understand|find\s+out|learn)|your|you\s+to|an?\s+(update|copy|answer|quote|estimate|confirmation|response|reply|list|sample)|some\s+(advice|help|feedback|input|guidance|pointers)|any\s+(advice|help|feedback|input|guidance|pointers))\b
+      | \b(i|we)\s*('d|\s+would|\s+'d)(\s+(also|really|just|still))?\s+(like|love|need|want)\s+(to\s+(know|hear|ask|receive|confirm|check|understand|find\s+out|learn)|to\s+(get|have|see)\s+(any|some|your)|your|you\s+to|an?\s+(update|copy|answer|quote|estimate|confirmation|response|reply|list|sample)|some\s+(advice|help|feedback|input|guidance|pointers)|any\s+(advice|help|feedback|input|guidance|pointers))\b
       | \b(i|we)\s+(also\s+|still\s+|really\s+|just\s+)?(need|require)\s+(you\s+to|your|from\s+you|to\s+(know|get|have|see|receive|confirm|check|understand)|(the|a|an|some|any)\s+[\w\s-]+?\s+from\s+you)\b
       | \b(need|needs|needed)\s+from\s+you\b
-      | \b(i|we)('d|\s+would|\s+will|'ll)?\s+(also\s+|still\s+)?need\s+(the|your|a|an)\b
+      | \bis\s+there\s+(a|any)\s+(way|chance|option|possibility)\b
+      | \blooking\s+for\s+(someone|somebody|anyone|anybody|a\s+volunteer|volunteers|help|feedback|reviewers?|input)\b
+      | \b(i|we)('d|\s+would)\s+(also\s+)?ask\s+(you|that\s+you)\b
+      | \b(i|we)('d|\s+would)\s+(also\s+)?like\s+to\s+(reserve|book|order|schedule|arrange|request|add|change|cancel|move|extend|upgrade|return)\b
+      | \b(i|we)('ll|\s+will|'d|\s+would)\s+(also\s+|still\s+)?need\s+(the|your|a|an|some)\b.*\b(by|before|no\s+later\s+than)\s+\w+
+      | \b(i|we)('d|\s+would)\s+(also\s+|still\s+)?need\b
+      | \bneed\b.*\b(back|from\s+you|returned|signed)\b.*\b(by|before)\b
       | \bwe(\s+also|'d\s+also)?\s+(need|want|'d\s+like|would\s+like)\s+to\s+know\b
       | \b(i|we)\s+(was|were|am|are|'m|'re)\s+(just\s+)?wondering\b
       | \bwondering\s+(if|whether|what|how|when|who|why|which)\b
@@ -112,13 +119,13 @@ static YOU: LazyLock<Regex> = LazyLock::new(|| {
 
 static ANSWER_OPENER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(well|simple|simply|easy|the\s+answer|the\s+reason|because|it's\s+because|it\s+is\s+because|basically|turns\s+out|short\s+answer|in\s+short|i\s+think|i\s+believe|my\s+guess|probably|obviously|clearly|answer:|yes|no|honestly|frankly|who\s+knows|nobody|no\s+one|of\s+course|beats\s+me|not\s+a\s+clue)\b",
+        r"(?i)^(well|simple|simply|easy|the\s+answer|the\s+reason|because|it's\s+because|it\s+is\s+because|basically|turns\s+out|short\s+answer|in\s+short|i\s+think|i\s+believe|my\s+guess|probably|obviously|clearly|answer:|yes|no|honestly|frankly|who\s+knows|nobody|no\s+one|of\s+course|beats\s+me|not\s+a\s+clue|mostly|mainly|largely|partly|primarily|because)\b",
     )
 });
 
 static GREETING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(hi|hello|hey|dear|good\s+(morning|afternoon|evening)|greetings|hallo|bonjour|hola|ciao|moin|servus)\b[^.?!]*[,!.:]?$",
+        r"(?i)^(hi|hello|hey|dear|good\s+(morning|afternoon|evening)|greetings|hallo|bonjour|bonsoir|hola|buenos\s+d\S+|buongiorno|guten\s+tag|hej|moin|servus|ciao)\b[^.?!]*[,!.:]?$|^[A-Z][\w'-]+(\s+[A-Z][\w'-]+)?\s*,$",
     )
 });
 
@@ -126,7 +133,7 @@ static GREETING: LazyLock<Regex> = LazyLock::new(|| {
 /// "Does that fall into the module path?", "It seems too complex?"
 static FOLLOW_ON: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(or\b|(is|does|would|will|could|can|was|did)\s+(that|it|this|they)\b|(it|that|this)\s+(seems|sounds|looks|would|will|is)\b)",
+        r"(?i)^(or\b|if\s+(so|yes|not)\b|(is|does|would|will|could|can|was|did)\s+(that|this)\b|(it|that|this)\s+(seems|sounds|looks)\b)",
     )
 });
 
@@ -148,7 +155,9 @@ pub fn find(zoned: &Zoned<'_>) -> Vec<Found> {
             && (is_question(&core) || is_request(&core) || ASKING_INTRO.is_match(&core))
         {
             request_list = next_list(&all, i);
-            if LIST_INTRO.is_match(&s.text) {
+            // "Could you send the following?" and "We'd like to understand the proposal
+            // better." lead into the asks below; they are not asks of their own.
+            if LIST_INTRO.is_match(&s.text) || !is_question(&core) {
                 continue;
             }
         }
@@ -201,6 +210,67 @@ pub fn core_text(text: &str) -> String {
         .to_string()
 }
 
+/// The person an ask is put to by name: "Lauren — could you ...", "@Stephen is this ...",
+/// "Mei-Ling, will the ...". Lower-cased first name.
+pub fn addressee(text: &str) -> Option<String> {
+    static VOCATIVE: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"^\s*(?:(?:also|and|but|so|finally|lastly|p\.?s\.?)[,:]?\s+)?@?([A-Z][\p{L}'-]+)\s*(,|—|–|-|:)\s|@([\p{L}][\p{L}'-]+)",
+        )
+    });
+    const NOT_NAMES: &[&str] = &[
+        "also",
+        "however",
+        "finally",
+        "first",
+        "second",
+        "third",
+        "then",
+        "next",
+        "ok",
+        "okay",
+        "yes",
+        "no",
+        "thanks",
+        "great",
+        "sure",
+        "so",
+        "well",
+        "anyway",
+        "lastly",
+        "actually",
+        "separately",
+        "additionally",
+        "plus",
+        "oh",
+        "hi",
+        "hello",
+        "dear",
+        "ps",
+        "and",
+        "but",
+        "otherwise",
+        "meanwhile",
+        "again",
+        "now",
+        "today",
+        "tomorrow",
+        "please",
+        "sorry",
+        "similarly",
+        "regarding",
+        "re",
+        "question",
+        "questions",
+        "update",
+        "note",
+        "fyi",
+    ];
+    let caps = VOCATIVE.captures(text)?;
+    let name = caps.get(1).or(caps.get(3))?.as_str().to_lowercase();
+    (!NOT_NAMES.contains(&name.as_str())).then_some(name)
+}
+
 /// The question in a sentence that leads up to it: "I need help from git experts: what
 /// is happening?" asks "what is happening?".
 pub fn question_clause(core: &str) -> &str {
@@ -209,12 +279,16 @@ pub fn question_clause(core: &str) -> &str {
             r"(?i)(,\s+but\s+|;\s+|\s+[-—–]\s+|:\s+)(what|how|why|when|where|who|which|is|are|do|does|did|can|could|would|will|should|have|has)\b",
         )
     });
+    static POINTS_BACK: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?i)^\w+\s+(that|this|it|they|those)\b"));
     let Some(q) = core.find('?') else { return core };
-    CLAUSE
+    let clause = CLAUSE
         .captures_iter(&core[..q])
         .last()
         .and_then(|c| c.get(2))
-        .map_or(core, |m| &core[m.start()..])
+        .map_or(core, |m| &core[m.start()..]);
+    // "We'd like to pay on 30-day terms - is that possible?" asks about what came before.
+    if POINTS_BACK.is_match(clause) { core } else { clause }
 }
 
 /// Has a real question mark: not one inside a URL (already replaced) and not an aside
@@ -246,8 +320,16 @@ fn is_request(core: &str) -> bool {
     REQUEST.is_match(core)
 }
 
+/// Questions nobody is meant to answer: "Why would anyone still vendor zlib in 2026?"
+static RHETORICAL_ALONE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(why\s+would\s+(anyone|anybody|you)\b|who\s+(would|wouldn't)\s+(want|like|love)\b|how\s+hard\s+can\s+it\s+be|what\s+could\s+(possibly\s+)?go\s+wrong|who\s+doesn't\s+(love|like)\b)",
+    )
+});
+
 fn is_excluded(core: &str, text: &str) -> bool {
     is_greeting(text.trim())
+        || RHETORICAL_ALONE.is_match(core)
         || PLEASANTRY.is_match(core)
         || CONDITIONAL_LET_KNOW.is_match(core)
         || core.split_whitespace().count() == 0
@@ -266,17 +348,32 @@ fn is_self_answered(all: &[Sentence], i: usize, core: &str) -> bool {
         re(r"(?i)\b(even|always|ever|on\s+earth|the\s+heck|the\s+hell|another\s+round)\b")
     });
     // "How do you even thank people enough?" speaks to nobody, "you" or not.
+    static SELF_ANSWER: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?i)\bthe\s+answer\s+is\b|^(because|yes|no)\b"));
     let to_reader = YOU.is_match(core) && !RHETORICAL.is_match(core);
-    if s.list.is_some() || !INTERROGATIVE_WH.is_match(core) || to_reader {
+    if s.list.is_some() || to_reader {
         return false;
     }
-    let after: Vec<&Sentence> = all[i + 1..]
-        .iter()
-        .take_while(|n| n.para == s.para && n.list.is_none())
-        .collect();
-    after
-        .first()
-        .is_some_and(|n| ANSWER_OPENER.is_match(&core_text(&n.text)))
+    let Some(next) = all
+        .get(i + 1)
+        .filter(|n| n.para == s.para && n.list.is_none())
+    else {
+        return false;
+    };
+    let next_core = core_text(&next.text);
+    // "What changed? Mostly the TLS backend." and "So is it the allocator? For glibc the
+    // answer is clearly no."
+    let opens_answer = ANSWER_OPENER.is_match(&next_core) || ANSWER_OPENER.is_match(&next.text);
+    let answers = SELF_ANSWER.is_match(&next_core) || SELF_ANSWER.is_match(&next.text);
+    // "So where does that leave the go-live date? Still 3 November." asks the writer,
+    // who answers at once.
+    static TO_SELF: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"(?i)^so\s+(what|where|how|why|who|which|is|are|does|do|did|was|were)\b")
+    });
+    let declarative = !next.text.contains('?') && !is_request(&next_core);
+    (INTERROGATIVE_WH.is_match(core) && opens_answer)
+        || answers
+        || (TO_SELF.is_match(&s.text) && declarative)
 }
 
 /// Items like "A short bio (100 words or less) for the program" under a request intro;

@@ -16,10 +16,12 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use jiff::civil::{Date, Weekday};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
-use super::text::{content_stems, list_marker, re, sentences, squash, words};
+use super::text::{
+    Stem, content_stems, for_each_word, list_marker, re, re_set, sentences, squash, words,
+};
 use super::zone::{Kind, Zoned};
 use super::{Ask, Status};
 use crate::message::Message;
@@ -34,8 +36,19 @@ pub struct SentPrint(Vec<u32>);
 const PRINT_LIMIT: usize = 60_000;
 
 impl SentPrint {
-    pub fn of(text: &str) -> SentPrint {
-        let w: Vec<u32> = words(text).iter().map(|w| hash(w)).collect();
+    /// Prints the lines of a zoned sent message that a reply can quote without `>`
+    /// markers of its own: its own text and its unmarked (Outlook-style) history. Lines
+    /// the sent message itself quoted with `>` come back in replies quoted twice, which
+    /// tells them apart already.
+    pub fn of(zoned: &Zoned<'_>) -> SentPrint {
+        let mut w: Vec<u32> = Vec::new();
+        for line in zoned
+            .lines
+            .iter()
+            .filter(|l| !matches!(l.kind, Kind::Quote { depth: 1.. }))
+        {
+            for_each_word(line.text, |word| w.push(hash(word)));
+        }
         let mut grams: Vec<u32> = w.windows(3).take(PRINT_LIMIT).map(triple).collect();
         grams.sort_unstable();
         grams.dedup();
@@ -96,17 +109,26 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
       | good\s+(question|point|catch).* | interesting.* | (i\s+)?like\s+(that|this|the)\s+(idea|solution|approach|plan).*
       | (i'll|i\s+will|we'll|we\s+will)\s+(take|use|consider|keep)\s+(your|the|these|those)\s+(suggestions?|advice|ideas?|points?|feedback).*
       | thanks?\s+for\s+.* | (i\s+)?(can't|cannot|can\s+not)\s+thank\s+.*
+      | see\s+you\s+(then|there|soon|tomorrow|next\s+\w+|on\s+\w+)
     )[.!]*$")
 });
 
 static DEFER: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)
-        \b(get|come|circle|revert)\s+back\s+to\s+you\b
-      | \b(i'll|i\s+will|we'll|we\s+will|let\s+me|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|ask|dig|investigate|think|review|consult|run\s+it\s+by|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
+        \b(get|come|circle|revert)\s+back\s+(to\s+you|on|with|about)\b
+      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll|she\s+will|he\s+will|they\s+will|let\s+me|let\s+us|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+|still\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|dig|investigate|think|review|consult|test|try|run\s+((it|this|that|them)\s+)?(by|past)|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
+      | \b(let\s+me|need\s+to|have\s+to)\s+ask\b
+      | \b(let\s+me|i'll|i\s+will|we'll)\s+(pick|take)\s+(this|it|that)\s+(up|on)\b
+      | \bnot\s+sure\s+(yet|if|whether)\b
+      | \b(i'd|i\s+would|we'd|we\s+would)\s+hope\s+to\b
+      | \b(i'll|we'll|i\s+will|we\s+will)\s+revert\b
       | \b(i'll|i\s+will|we'll|we\s+will|i'm\s+going\s+to|we're\s+going\s+to)\s+(take|have)\s+a\s+(closer\s+)?look\b
-      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll)\s+(send|share|forward|get|have|provide|email|confirm)\b.*\b(later|tomorrow|tonight|soon|shortly|once|after|when|by|next|end\s+of|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this\s+(afternoon|evening|week))\b
+      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll)\s+(send|share|forward|get|have|provide|email|confirm|reply|answer|respond)\b.*\b(later|tomorrow|tonight|soon|shortly|once|after|when|by|next|then|end\s+of|over\s+the\s+weekend|this\s+weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this\s+(afternoon|evening|week))\b
       | \b(follow\s+up|come\s+back)\s+(on|with|about|regarding|to\s+you)\b
       | \b(i'll|i\s+will|we'll|we\s+will)\s+(let\s+you\s+know|keep\s+you\s+(posted|updated|informed)|update\s+you)\b
+      | \blet\s+you\s+know\s+(how|what|when|once|if|whether|the\s+outcome)\b
+      | \b(put|add)\s+(it|this|that)\s+(on|to)\s+(the|that|our|next)\s+agenda\b
+      | \b(don't|do\s+not|doesn't|won't|can't|cannot|not)\b.*\buntil\b
       | \b(still|currently)\s+(waiting|checking|working|looking)\b
       | \b(don't|do\s+not)\s+(know|have\s+(it|that|an\s+answer))\s+yet\b
       | \bnot\s+(sure|decided|confirmed)\s+yet\b | \byet\s+to\s+(be\s+)?(decided|confirmed)\b
@@ -117,6 +139,25 @@ static DEFER: LazyLock<Regex> = LazyLock::new(|| {
       | \bwill\s+(look|check)\s+(at|into)\s+(this|it|that)\b
       | ^(tbd|tba|to\s+be\s+confirmed)\b
     ")
+});
+
+/// "+1, would also like to know", "That decides whether Easter is realistic": speaks
+/// about the question without answering it.
+static NO_ANSWER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b((would|'d)\s+also\s+like\s+to\s+know|also\s+interested|same\s+question|wondering\s+the\s+same|following\s+this\s+thread)\b|^(that|this|it)\s+(decides|determines|depends\s+on|will\s+decide|will\s+determine)\b|\b(depending|depends)\s+on\s+(that|this|it|which|whether|what)\b",
+    )
+});
+
+/// "Sure", "OK", "Will do": taking something on, not stating a fact.
+static TAKES_ON: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^(sure|ok|okay|of\s+course|absolutely|certainly|will\s+do)\b"));
+
+/// "Ana is out sick today": why nobody answers yet, not an answer.
+static ABSENCE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^([\p{L}'-]+|i|we|she|he|they)\s+(is|am|are|'s|'m|'re)\s+(currently\s+)?(out|away|off|sick|ill|travell?ing|on\s+(leave|vacation|holiday|a\s+trip)|out\s+of\s+(the\s+)?office)\b[^,;]*[.!]?$",
+    )
 });
 
 /// Asks back for something: a reply made only of these answers nothing.
@@ -137,7 +178,7 @@ static BLANKET: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)
         \b(yes|ok|okay|approved|agreed|confirmed|fine|sure|go\s+ahead)\s+(to|on|for)\s+(all|everything|each|both|every\s+one)\b
       | \b(all|both|everything|all\s+of\s+(them|these|those|the\s+above))\s+(two|three|four|five|six|seven|eight|nine|ten\s+)?(are|is|sound|sounds|look|looks|seem|seems)\s+(good|fine|ok|okay|great|right|correct|approved)\b
-      | \b(all|both|everything)\s+(two|three|four|five|six|\s)*(approved|confirmed|agreed|good|fine|ok)\b
+      | \b(all|both|everything)\s+(two|three|four|five|six|\s)*(approved|confirmed|agreed|good|fine|ok|sorted|done|fixed|handled|booked)\b
       | \ball\s+of\s+the\s+above\b
       | \byes\s*,?\s+(all|both)\b
       | \bapproved\s+(all|everything|on\s+all)\b
@@ -146,19 +187,19 @@ static BLANKET: LazyLock<Regex> = LazyLock::new(|| {
 
 static REST: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(the\s+rest|the\s+others|other\s+(questions|points|items|ones|things)|everything\s+else|remaining\s+(questions|points|items|ones)|rest\s+of\s+(your|the)\s+(questions|points|list))\b",
+        r"(?i)\b((both|all)\s+of\s+(these|those|them|your\s+questions)|both\s+(questions|points|items|things)|these\s+(questions|points|items)|the\s+rest|the\s+others|other\s+(questions|points|items|ones|things)|everything\s+else|remaining\s+(questions|points|items|ones)|rest\s+of\s+(your|the)\s+(questions|points|list))\b",
     )
 });
 
 static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
+        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|(i'm|i\s+am|we're|we\s+are)\s+(happy|glad|fine|ok|okay|able|available|free|in)|(we|i|they|she|he)\s+(can|could|will|would|do|did|don't|didn't|can't|cannot|won't|'ll|'d)\b|(we|i)'(ll|d)\b|(it|that|this)\s+(is|isn't|was|wasn't|does|doesn't|will|won't)\b|(it's|that's)\b|(it|that|this|they|she|he)'ll\b|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
     )
 });
 
 static TIME_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun|today|tomorrow|tonight|morning|afternoon|evening|noon|midnight|weekend|week|month|year|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|\d{1,2}(st|nd|rd|th)|\d{1,2}:\d{2}|\d{1,2}\s*(am|pm)|q[1-4]|asap|soon|later|already|yesterday|days?|hours?|weeks?)\b",
+        r"(?ix)\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|mon|tue|tues|wed|thu|thurs|fri|sat|sun|today|tomorrow|tonight|mornings?|afternoons?|evenings?|noon|midnight|weekends?|week|months?|years?|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|\d{1,2}(st|nd|rd|th)|\d{1,2}:\d{2}|\d{1,2}\s*(am|pm)|q[1-4]|asap|soon|later|already|yesterday|days?|hours?|weeks?)\b",
     )
 });
 
@@ -180,12 +221,6 @@ static PLACE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-static SEND_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\b(send|share|forward|provide|attach|email|e-mail|resend|upload|export)\b|\b(copy|pdf|file|document|form|invoice|export|spreadsheet|csv|report|certificate|contract|deck|slides|list|quote|photo|scan|statement)\b",
-    )
-});
-
 static ATTACHED: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(attached|attaching|enclosed|here\s+you\s+go|here\s+it\s+is|here\s+is|here's|here\s+are|please\s+find|see\s+attached|i've\s+attached|sent\s+(it|them))\b",
@@ -203,43 +238,45 @@ struct Wants {
     send: bool,
     /// Asks for advice ("Any hint?", "how can I ...?").
     advice: bool,
+    /// Asks to pick ("Let me know which one you prefer").
+    pick: bool,
+    /// Asks for wording ("How should the credit line read?"): a quoted phrase answers.
+    wording: bool,
+    /// Asks for news ("Any update?"): anything substantive answers.
+    update: bool,
+    /// Asks what others do ("what do you people use for number crunching?").
+    practice: bool,
+    /// Asks for a review ("Please review it and send me any comments").
+    review: bool,
     /// Asks whether anyone has met the same thing ("has anyone seen this error?").
     experience: bool,
     /// Offers something ("Is there anything I can do to help?", "Should I ...?").
     offer: bool,
+    /// Asks for something to be done ("Can you book ...", "Please reset ...").
+    request: bool,
     /// Words naming the alternatives of "A or B?".
     options: Vec<String>,
 }
 
-static WH_WHEN: LazyLock<Regex> = LazyLock::new(|| {
+/// "We use MOSIX", "The usual way is to build ...", "I'd go with dual Athlons".
+static PRACTICE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(^|\b(and|also|so)\s+)(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b",
-    )
-});
-static WH_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\bhow\s+(many|much|long|big|often|far)\b|\b(number|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b",
-    )
-});
-static WH_WHO: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(who|whom|whose)\b|\bwhich\s+(person|contact|customer|client)\b"));
-static WH_WHERE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\bwhere\b|\b(office|venue|location|place)\b"));
-static YES_NO_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)^\W*(\w+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any|what\s+about|how\s+about)\b|\b(confirm\w*|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?",
+        r"(?i)^(we|i)\s+(use|run|have|built|build|went|go|rely|just|usually|typically)\b|\b(the\s+usual\s+way|most\s+people|typically|usually|we\s+use|i\s+use|we've\s+been\s+using|i'd\s+go\s+with)\b",
     )
 });
 
-static ADVICE_ASK: LazyLock<Regex> = LazyLock::new(|| {
+/// A verdict on something reviewed: "The main agreement is fine as is", "Schedule B is
+/// missing two forklifts", "Read through it last night".
+static REVIEWED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b",
+        r"(?i)\b(fine|good|great|ok|okay|looks|missing|wrong|correct|typos?|change|add|remove|approved?|lgtm|read|reviewed|went\s+through|comments?|suggest|fix|needs?)\b",
     )
 });
 
-static OFFER_ASK: LazyLock<Regex> = LazyLock::new(|| {
+/// "The Wednesday afternoon one suits me best", "Six months would be ideal".
+static PICK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|shall|should|may)\s+i\b|want\s+me\s+to|would\s+you\s+like\s+me\s+to|if\s+(that|this|it)\s+is\s+ok\b.*\bi\s+can)",
+        r"(?i)\b(suits?|works?|prefer|best|go\s+(with|for)|let's\s+(do|go)|pick|choose|(i|we)('d|\s+would)\s+(like|love|take|rather)|would\s+be\s+(ideal|best|great|perfect|better)|please)\b",
     )
 });
 
@@ -250,12 +287,6 @@ static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-static EXPERIENCE_ASK: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\b(anyone|anybody|someone|somebody|you|people|others)\b.*?\b(had|has|have|seen|experienced|encountered|run\s+into|ran\s+into|come\s+across|faced|noticed|hit)\b",
-    )
-});
-
 /// "I got the same issue before", "we saw this too".
 static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -263,17 +294,77 @@ static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// What an ask's wording says about the answer it wants; matched in one pass.
+const WH_WHEN: &str = r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b";
+
+const WH_NUMBER: &str = r"(?i)\bhow\s+(many|much|long|big|often|far|high|low)\b|\b(are|is)\s+there\s+any\b|\b(value|worth|maximum|minimum|level|levels|limit|percent|temperature|humidity|weight|length|width|height|dimensions|number\s+of|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b";
+
+const WH_WHO: &str = r"(?i)\b(who|whom|whose)\b|\bname\s+of\b|\bwhich\s+(person|people|contact|customer|client|members?|colleagues?|staff)\b|\bwhich\s+of\s+(your|the|our)\s+(team|staff|people|colleagues)";
+
+const WH_WHERE: &str = r"(?i)\bwhere\b|\b(office|venue|location|place)\b";
+
+const YES_NO_ASK: &str = r"(?i)^\W*([\w'-]+[,:]?\s+)?(do|does|did|is|are|was|were|can|could|will|would|should|shall|may|might|have|has|had|am|any|what\s+about|how\s+about)\b|\b(confirm\w*|ok\b|okay|alright|objections?|approve|agree|possible|mind)\b|\bright\s*\?|,\s*(isn't|is|right|correct|ok)\s+(it|that)?\s*\?";
+
+const SEND_ASK: &str = r"(?i)\b(send|share|forward|provide|attach|email|e-mail|resend|upload|export)\b|\b(copy|pdf|file|document|form|invoice|export|spreadsheet|csv|report|certificate|contract|deck|slides|list|quote|photo|scan|statement)\b";
+
+const ADVICE_ASK: &str = r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b";
+
+const PICK_ASK: &str = r"(?i)\b(prefer|preference|rather|which\s+(one|option|version|date|day|time|slot|of\s+(these|the|them))|choose|pick|go\s+with)\b";
+
+const UPDATE_ASK: &str = r"(?i)\b(any\s+)?(update|updates|news|progress|status)\b";
+
+const PRACTICE_ASK: &str = r"(?i)\bwhat\s+((do|does|would)\s+)?(you|people|folks|others|everyone|anyone)(\s+\w+)?\s+(do|use|recommend|run|suggest)\b|\bhow\s+do\s+(you|people|others|folks)(\s+\w+)?\s+(handle|deal|manage|do|approach)\b|\bwhat\s+(are|is)\s+(you|people|everyone|folks)\s+using\b";
+
+const REVIEW_ASK: &str = r"(?i)\b(review|proofread|look\s+(it\s+)?(over|through)|take\s+a\s+look|have\s+a\s+look|comments|feedback|thoughts\s+on|sign\s+off)\b";
+
+const EXPERIENCE_ASK: &str = r"(?i)\b(anyone|anybody|someone|somebody|you|people|others)\b.*?\b(had|has|have|seen|experienced|encountered|run\s+into|ran\s+into|come\s+across|faced|noticed|hit)\b";
+
+const OFFER_ASK: &str = r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|shall|should|may)\s+i\b|want\s+me\s+to|would\s+you\s+like\s+me\s+to|if\s+(that|this|it)\s+is\s+ok\b.*\bi\s+can)";
+
+/// "How would you like the credit line to read?", "What title should we print?"
+const WORDING_ASK: &str = r"(?i)\b(how|what)\b.*\b(read|say|wording|worded|title|caption|credit|spell|spelled|spelt|appear)\b";
+
+/// "Can you book ...", "Could you send someone ...", "Please reset ...".
+const REQUEST_ASK: &str = r"(?i)^\W*([\w'-]+[,:]?\s+)?(can|could|would|will)\s+you\b|\b(please|kindly)\b|\b(i|we)('d|\s+would)?\s+(also\s+)?need\b";
+
+const WANT_PATTERNS: [&str; 15] = [
+    REQUEST_ASK,
+    WORDING_ASK,
+    WH_WHEN,
+    WH_NUMBER,
+    WH_WHO,
+    WH_WHERE,
+    YES_NO_ASK,
+    SEND_ASK,
+    ADVICE_ASK,
+    PICK_ASK,
+    UPDATE_ASK,
+    PRACTICE_ASK,
+    REVIEW_ASK,
+    EXPERIENCE_ASK,
+    OFFER_ASK,
+];
+
+static WANTS: LazyLock<RegexSet> = LazyLock::new(|| re_set(&WANT_PATTERNS));
+
 fn wants(ask: &str) -> Wants {
     let lower = ask.to_lowercase();
+    let m = WANTS.matches(&lower);
+    let has = |pattern: &str| {
+        let n = WANT_PATTERNS.iter().position(|p| *p == pattern);
+        n.is_some_and(|n| m.matched(n))
+    };
     Wants {
-        when: WH_WHEN.is_match(&lower),
-        number: WH_NUMBER.is_match(&lower),
-        who: WH_WHO.is_match(&lower),
-        place: WH_WHERE.is_match(&lower),
-        yes_no: YES_NO_ASK.is_match(&lower),
-        send: SEND_ASK.is_match(&lower)
-            && lower.contains(|c: char| c.is_alphabetic())
+        when: has(WH_WHEN),
+        number: has(WH_NUMBER),
+        who: has(WH_WHO),
+        place: has(WH_WHERE),
+        yes_no: has(YES_NO_ASK),
+        send: has(SEND_ASK)
             && (lower.contains("send")
+                || lower.contains(" back")
+                || lower.contains("return")
+                || lower.contains("signed")
                 || lower.contains("share")
                 || lower.contains("forward")
                 || lower.contains("provide")
@@ -282,9 +373,15 @@ fn wants(ask: &str) -> Wants {
                 || lower.contains("export")
                 || lower.starts_with("a ")
                 || lower.contains("pdf")),
-        advice: ADVICE_ASK.is_match(&lower),
-        experience: EXPERIENCE_ASK.is_match(&lower),
-        offer: OFFER_ASK.is_match(&lower),
+        advice: has(ADVICE_ASK),
+        pick: has(PICK_ASK),
+        update: has(UPDATE_ASK),
+        wording: has(WORDING_ASK),
+        practice: has(PRACTICE_ASK),
+        review: has(REVIEW_ASK),
+        experience: has(EXPERIENCE_ASK),
+        offer: has(OFFER_ASK),
+        request: has(REQUEST_ASK),
         options: options(&lower),
     }
 }
@@ -313,12 +410,15 @@ fn options(lower: &str) -> Vec<String> {
     out
 }
 
+/// The paragraph number of the units standing for attachments.
+const ATTACHMENT: usize = usize::MAX;
+
 /// A unit of reply text that may answer: a sentence with what it does and its words.
 #[derive(Debug, Clone)]
 struct Unit {
     text: String,
     act: Act,
-    stems: Vec<String>,
+    stems: Vec<Stem>,
     /// The list number when the sentence is a numbered answer ("3) ...").
     number: Option<u32>,
     para: usize,
@@ -326,7 +426,9 @@ struct Unit {
 
 /// What an ask needs from an answer: its topic words and the kind of answer it wants.
 struct Need {
-    stems: Vec<String>,
+    /// The first name of the person the ask was put to, if it names one.
+    addressee: Option<String>,
+    stems: Vec<Stem>,
     /// The summed weight of `stems`, to tell a passing word from a shared topic.
     weight: f32,
     wants: Wants,
@@ -338,8 +440,9 @@ impl Need {
         // "I need help from git experts: what is happening?" asks what is happening.
         let core = super::asks::question_clause(&super::asks::core_text(&ask.text)).to_string();
         let stems = content_stems(&core);
-        let weight = stems.iter().map(|s| stem_weight(s)).sum();
+        let weight = stems.iter().map(|s| stem_weight(&s.text)).sum();
         Need {
+            addressee: super::asks::addressee(&ask.text),
             stems,
             weight,
             wants: wants(&core),
@@ -347,8 +450,9 @@ impl Need {
     }
 
     /// True when `lexical` shared weight is more than a word in passing.
-    fn covered(&self, lexical: f32, enough: f32) -> bool {
-        lexical >= enough || (self.weight > 0.0 && lexical / self.weight >= 0.25)
+    /// `ratio`: the share of the ask's words that must be met.
+    fn covered(&self, lexical: f32, enough: f32, ratio: f32) -> bool {
+        lexical >= enough || (self.weight > 0.0 && lexical / self.weight >= ratio)
     }
 }
 
@@ -372,8 +476,9 @@ pub fn judge(
     third_party: bool,
 ) {
     let needs: Vec<Need> = asks.iter().map(Need::of).collect();
-    let sources = line_sources(zoned, print);
-    let located: Vec<Option<usize>> = asks.iter().map(|a| locate(&a.text, zoned)).collect();
+    let stream = Stream::of(zoned);
+    let sources = line_sources(zoned, &stream, print);
+    let located: Vec<Option<usize>> = asks.iter().map(|a| locate(&a.text, &stream)).collect();
     let has_attachment = !reply.attachments.is_empty();
     let reply_date = reply
         .date
@@ -418,17 +523,51 @@ pub fn judge(
             (i, if fresh { l.text } else { "" })
         })
         .collect();
-    let units = units_of_lines(&own);
+    let mut units = units_of_lines(&own);
+    // An attachment answers "please send me the floor plan" when its name says so.
+    units.extend(reply.attachments.iter().filter_map(|a| {
+        let name = a.name.as_deref()?;
+        let text = format!("[attached: {}]", name.replace(['_', '-', '.'], " "));
+        Some(Unit {
+            stems: content_stems(&text),
+            text,
+            act: Act::Answer,
+            number: None,
+            para: ATTACHMENT,
+        })
+    }));
+    let replier = reply.from.as_ref().and_then(|a| {
+        let name = a
+            .first_name()
+            .unwrap_or_else(|| a.email.split(['@', '.']).next().unwrap_or("").to_string());
+        (!name.is_empty()).then(|| name.to_lowercase())
+    });
     let prose = Prose {
         units: &units,
         has_attachment,
         reply_date,
         strict: third_party,
+        replier,
     };
     prose.judge(asks, &needs, &mut decided);
 }
 
 /// Sets the ask's status from a block of text written for it. True if it said anything.
+/// What a deferral is about, for one ask: its own words, or, when it points back ("I'll
+/// put it on the agenda"), the words of the sentence before it.
+fn deferral_topic(need: &Need, units: &[Unit], n: usize) -> f32 {
+    static POINTS_BACK: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?i)\b(it|that|this|them|those|these)\b"));
+    let own = overlap(need, &units[n]);
+    if own >= 1.0 || !POINTS_BACK.is_match(&units[n].text) {
+        return own;
+    }
+    match n.checked_sub(1).map(|p| &units[p]) {
+        Some(before) if before.para == units[n].para => overlap(need, before),
+        _ => own,
+    }
+}
+
 /// A deferral wins over answers that do not speak to the ask ("I may have to tweak the
 /// lib. It will be Tuesday before I turn on my Mac").
 fn apply_units(ask: &mut Ask, need: &Need, units: &[Unit], reply_date: Option<Date>) -> bool {
@@ -495,6 +634,8 @@ struct Prose<'a> {
     reply_date: Option<Date>,
     /// Ask for shared words, as in a long reply.
     strict: bool,
+    /// The replier's first name, lower-cased.
+    replier: Option<String>,
 }
 
 /// In a reply this long, an answer must share words with its ask: the right shape alone
@@ -507,19 +648,21 @@ impl Prose<'_> {
         if units.is_empty() && !self.has_attachment {
             return;
         }
-        self.numbered(asks, needs, decided);
+        // Answers numbered "1) 2) 4)" speak only for their numbers: the skipped third ask
+        // must not borrow the first answer's "Yes".
+        let by_number = self.numbered(asks, needs, decided);
         if self.blanket(asks, decided) {
             return;
         }
-        self.matched(asks, needs, decided);
+        self.matched(asks, needs, decided, by_number);
         self.leftovers(asks, needs, decided);
     }
 
     /// "2) 64 annual, 210 monthly." answers the second ask (or the ask numbered 2).
-    fn numbered(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
+    fn numbered(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) -> bool {
         let numbered: Vec<&Unit> = self.units.iter().filter(|u| u.number.is_some()).collect();
         if numbered.len() < 2 {
-            return;
+            return false;
         }
         for (ordinal, ask) in asks.iter_mut().enumerate() {
             if decided[ordinal] {
@@ -535,6 +678,7 @@ impl Prose<'_> {
                 decided[ordinal] = true;
             }
         }
+        true
     }
 
     /// "Yes to all four" answers everything still open.
@@ -556,10 +700,11 @@ impl Prose<'_> {
     }
 
     /// Matches sentences to asks, best pairs first.
-    fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool]) {
+    fn matched(&self, asks: &mut [Ask], needs: &[Need], decided: &mut [bool], by_number: bool) {
         let units = self.units;
+        // Sentences that say something (attachments are not sentences).
         let speaking: Vec<usize> = (0..units.len())
-            .filter(|&u| units[u].act != Act::Nothing)
+            .filter(|&u| units[u].act != Act::Nothing && units[u].para != ATTACHMENT)
             .collect();
         let talkative = self.strict || speaking.len() > SHORT_REPLY_UNITS;
         // As many sentences as open asks: the n-th sentence likely answers the n-th ask.
@@ -573,19 +718,26 @@ impl Prose<'_> {
         let mut pairs: Vec<(f32, usize, usize, bool)> = Vec::new(); // score, ask, unit, lexical
         for i in (0..asks.len()).filter(|&i| !decided[i]) {
             for (u, unit) in units.iter().enumerate() {
-                if unit.act == Act::Nothing {
+                if unit.act == Act::Nothing || (by_number && unit.number.is_some()) {
                     continue;
                 }
                 let lexical = overlap(&needs[i], unit);
                 let mut s = score(&needs[i], unit, self.has_attachment);
-                // Short replies tend to answer in the order asked.
+                // Short replies tend to answer in the order asked, and people answer what
+                // was put to them by name rather than what was put to someone else.
                 if in_order.get(u) == Some(&Some(i)) {
                     s += 0.6;
                 }
+                match (&needs[i].addressee, &self.replier) {
+                    (Some(to), Some(from)) if to == from => s += 0.5,
+                    (Some(_), Some(_)) => s -= 0.7,
+                    _ => {}
+                }
                 let enough = if talkative {
-                    lexical >= 1.0 && s >= 1.5 && needs[i].covered(lexical, 2.5)
+                    (lexical >= 1.0 && s >= 1.5 && needs[i].covered(lexical, 2.5, 0.25))
+                        || specific_shape(&needs[i], unit, self.has_attachment) >= 1.0
                 } else {
-                    s >= 1.0 && (s - lexical > 0.0 || needs[i].covered(lexical, 2.0))
+                    s >= 1.0 && (s - lexical > 0.0 || needs[i].covered(lexical, 2.0, 0.2))
                 };
                 if std::env::var_os("NUDGER_DEBUG_JUDGE").is_some() {
                     eprintln!(
@@ -603,7 +755,25 @@ impl Prose<'_> {
         let mut best: Vec<Option<usize>> = vec![None; asks.len()];
         let mut used: HashSet<usize> = HashSet::new();
         let mut shape_only: HashSet<usize> = HashSet::new();
-        for &(_, i, u, lexical) in &pairs {
+        // A short reply of one sentence per ask, each fitting its ask at least a little,
+        // answers in order ("180,000 euros ... / Your own team can pick them up / 50 lux").
+        let fitting = in_order
+            .iter()
+            .enumerate()
+            .filter_map(|(u, i)| i.map(|i| (u, i)))
+            .filter(|&(u, i)| score(&needs[i], &units[u], self.has_attachment) > 0.0)
+            .count();
+        let ordered = open.len() >= 2
+            && in_order.iter().any(Option::is_some)
+            && fitting + usize::from(open.len() >= 3) >= open.len();
+        if ordered {
+            for (u, i) in in_order.iter().enumerate() {
+                if let Some(i) = *i {
+                    best[i] = Some(u);
+                }
+            }
+        }
+        for &(_, i, u, lexical) in pairs.iter().filter(|_| !ordered) {
             // A sentence can answer two asks when it names both; a sentence that only has
             // the right shape ("Tuesday works") answers one.
             if best[i].is_some() || shape_only.contains(&u) || (!lexical && used.contains(&u)) {
@@ -626,19 +796,13 @@ impl Prose<'_> {
             // check. I'll get back to you on that.").
             let deferral = units
                 .iter()
-                .filter(|u| u.act == Act::Defer)
-                .map(|u| {
-                    let topic = units
-                        .iter()
-                        .filter(|p| p.para == u.para)
-                        .map(|p| overlap(&needs[i], p))
-                        .fold(0.0f32, f32::max);
-                    (u, topic)
-                })
+                .enumerate()
+                .filter(|(_, u)| u.act == Act::Defer)
+                .map(|(n, u)| (u, deferral_topic(&needs[i], units, n)))
                 .filter(|(_, topic)| *topic >= 1.0)
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             match (answer, deferral) {
-                (_, Some((u, topic))) if topic > answer_score => {
+                (_, Some((u, topic))) if topic >= answer_score => {
                     defer(&mut asks[i], u, self.reply_date)
                 }
                 (Some(u), _) => set(&mut asks[i], Status::Answered, &units[u].text, None),
@@ -708,11 +872,26 @@ impl Prose<'_> {
 fn yes_no_answer(u: &Unit) -> bool {
     static ACCEPT: LazyLock<Regex> = LazyLock::new(|| {
         re(
-            r"(?i)\b(works|work\s+for\s+(me|us)|suits\s+(me|us)|is\s+fine|is\s+good|sounds\s+good|is\s+perfect|no\s+problem)\s*[.!]*$",
+            r"(?i)\b(works|work\s+(for|with)\s+(me|us)|suits\s+(me|us)|(is|are)\s+(fine|good|ok|okay|perfect|great)|sounds\s+good|no\s+problem|i'll\s+be\s+there|count\s+me\s+in)\b",
         )
     });
+    static CONJUNCTION: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?i)^(and|but|so|also|plus|oh|as\s+for\s+that)\b[,\s]*"));
     let text = bare(&u.text);
-    YES_NO_START.is_match(text) || (text.split_whitespace().count() <= 8 && ACCEPT.is_match(text))
+    let text = CONJUNCTION.find(text).map_or(text, |m| &text[m.end()..]);
+    // "30 days is fine for co-ops - put the terms on the PO": the first clause decides.
+    let first = text.split([';', '-', '—', '–']).next().unwrap_or(text);
+    YES_NO_START.is_match(text) || (first.split_whitespace().count() <= 12 && ACCEPT.is_match(first))
+}
+
+/// "Done now.", "Booked for Thursday": a request was carried out. Answers requests, not
+/// questions ("once or twice daily?" is not answered by "Done").
+fn carried_out(u: &Unit) -> bool {
+    static DONE: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"(?i)\b(done|booked|scheduled|arranged|sorted|fixed|sent|added|reset|taken\s+care\s+of|on\s+it|(you're|you\s+are|we're|we\s+are|all)\s+(all\s+)?set)\b")
+    });
+    let text = bare(&u.text);
+    text.split_whitespace().count() <= 15 && DONE.is_match(text)
 }
 
 /// The unit speaks to the need: one shared word in passing is not enough; the shape must
@@ -721,18 +900,23 @@ fn speaks_to(need: &Need, unit: &Unit, has_attachment: bool, strict: bool) -> bo
     let lexical = overlap(need, unit);
     let s = score(need, unit, has_attachment);
     if strict {
-        lexical >= 1.0 && s >= 1.5 && need.covered(lexical, 2.5)
+        lexical >= 1.0 && s >= 1.5 && need.covered(lexical, 2.5, 0.25)
     } else {
-        s >= 1.0 && (s - lexical > 0.0 || need.covered(lexical, 2.0))
+        s >= 1.0 && (s - lexical > 0.0 || need.covered(lexical, 2.0, 0.2))
     }
 }
 
-/// The sentence without leading punctuation and "[Name@Co]" answer tags.
+/// The sentence without leading punctuation, "[Name@Co]" answer tags and a greeting
+/// ("Hi Beatriz, here you go.").
 fn bare(text: &str) -> &str {
-    static TAG: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*\[[^\]]+\]\s*"));
+    static TAG: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)^\s*(\[[^\]]+\]\s*|(hi|hello|hey|dear|thanks|thank\s+you)\s+[\p{L}'-]+\s*[,!:]\s*)",
+        )
+    });
     let text = match TAG.find(text) {
-        Some(m) => &text[m.end()..],
-        None => text,
+        Some(m) if m.end() < text.len() => &text[m.end()..],
+        _ => text,
     };
     text.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '+' && c != '-')
 }
@@ -742,10 +926,14 @@ fn bare(text: &str) -> &str {
 fn overlap(need: &Need, unit: &Unit) -> f32 {
     let mut total = 0.0;
     for a in &need.stems {
-        let weight = stem_weight(a);
-        if unit.stems.iter().any(|s| s == a) {
+        let weight = stem_weight(&a.text);
+        if unit.stems.iter().any(|s| s.text == a.text) {
             total += weight;
-        } else if unit.stems.iter().any(|s| near(a, s) || related(a, s)) {
+        } else if unit
+            .stems
+            .iter()
+            .any(|s| near(&a.text, &s.text) || a.groups & s.groups != 0)
+        {
             total += 0.7 * weight;
         }
     }
@@ -758,39 +946,6 @@ fn near(a: &str, b: &str) -> bool {
     common >= 4 && common * 5 >= shorter * 4
 }
 
-/// Words that answer for each other in business mail.
-fn related(a: &str, b: &str) -> bool {
-    const GROUPS: &[&[&str]] = &[
-        &[
-            "ship", "shipment", "dispatch", "went", "tracking", "courier", "deliv", "deliveri",
-            "sent", "post", "mail",
-        ],
-        &[
-            "price", "cost", "quot", "rate", "fee", "total", "charg", "invoic", "bill", "pricing",
-            "premium", "budget", "$",
-        ],
-        &["call", "ring", "phone", "contact", "reach", "number"],
-        &["date", "day", "time", "when", "schedul", "deadlin"],
-        &[
-            "attend",
-            "peopl",
-            "guest",
-            "headcount",
-            "person",
-            "particip",
-        ],
-        &["meet", "meetup", "kickoff", "call", "session"],
-        &["approv", "ok", "agre", "fine", "accept"],
-        &["reimburs", "expens", "travel"],
-        &["cert", "certif", "certifi", "licens", "accredit"],
-        &["stock", "avail", "inventori", "backord"],
-    ];
-    GROUPS.iter().any(|g| {
-        let hit = |w: &str| g.iter().any(|p| w.starts_with(p));
-        hit(a) && hit(b) && a != b
-    })
-}
-
 /// How well `unit` answers an ask: shared words plus the right shape of answer.
 fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
     let lexical = overlap(need, unit);
@@ -798,6 +953,12 @@ fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
         // A deferral must name its topic; its shape says nothing.
         return lexical;
     }
+    lexical + generic_shape(need, unit).max(specific_shape(need, unit, has_attachment))
+}
+
+/// The answer has the kind of content the ask wants: a time for "when", a number for "how
+/// many", one of the options of "A or B?", a yes or no. Common enough to happen by chance.
+fn generic_shape(need: &Need, unit: &Unit) -> f32 {
     let wants = &need.wants;
     let text = &unit.text;
     let mut shape: f32 = 0.0;
@@ -808,42 +969,87 @@ fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
         shape = shape.max(0.8);
     }
     if wants.who && PERSON.is_match(text) {
-        shape = shape.max(0.7);
+        shape = shape.max(1.0);
     }
     if wants.place && PLACE_WORDS.is_match(text) {
         shape = shape.max(0.6);
     }
-    if unit
-        .stems
-        .iter()
-        .any(|s| wants.options.iter().any(|o| o == s || near(o, s)))
-    {
+    if unit.stems.iter().any(|s| {
+        wants
+            .options
+            .iter()
+            .any(|o| *o == s.text || near(o, &s.text))
+    }) {
         shape = shape.max(1.2);
     }
-    if wants.yes_no && yes_no_answer(unit) {
+    if (wants.yes_no && yes_no_answer(unit)) || (wants.request && carried_out(unit)) {
         shape = shape.max(1.0);
     }
-    if wants.offer && DIRECTIVE.is_match(bare(text)) {
-        shape = shape.max(1.0);
-    }
-    if wants.advice && SUGGESTION.is_match(bare(text)) {
-        shape = shape.max(1.0);
-    }
-    if wants.experience && EXPERIENCE.is_match(text) {
-        shape = shape.max(1.0);
-    }
+    shape
+}
+
+/// The answer is the kind of sentence that only answers this kind of ask: "We use MOSIX"
+/// for "what do you use?", "How about a hard reset?" for "any hint?", a file for "please
+/// send me the file". Telling even in a long reply.
+fn specific_shape(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
+    let wants = &need.wants;
+    let text = &unit.text;
+    let quoted_phrase = text.contains('"') || text.contains('\u{201c}') || text.contains(':');
+    let fits = (wants.offer && DIRECTIVE.is_match(bare(text)))
+        || (wants.wording && quoted_phrase)
+        || (wants.update && unit.act == Act::Answer && unit.stems.len() >= 3)
+        || (wants.review && REVIEWED.is_match(text))
+        || (wants.practice && PRACTICE.is_match(text))
+        || (wants.pick && PICK.is_match(text))
+        || (wants.advice && SUGGESTION.is_match(bare(text)))
+        || (wants.experience && EXPERIENCE.is_match(text));
     if wants.send && has_attachment && ATTACHED.is_match(text) {
-        shape = shape.max(1.5);
+        1.5
+    } else if fits {
+        1.0
+    } else {
+        0.0
     }
-    lexical + shape
+}
+
+/// The reply's words as hashes, each with the line it is on: hashed once, then used to
+/// tell quoted lines from new ones and to find the quoted asks.
+struct Stream {
+    words: Vec<(u32, usize)>,
+    /// Where each line's words start in `words`.
+    line_start: Vec<usize>,
+}
+
+impl Stream {
+    fn of(zoned: &Zoned<'_>) -> Stream {
+        let mut words = Vec::new();
+        let mut line_start = Vec::with_capacity(zoned.lines.len() + 1);
+        for (i, line) in zoned.lines.iter().enumerate() {
+            line_start.push(words.len());
+            for_each_word(line.text, |w| words.push((hash(w), i)));
+        }
+        line_start.push(words.len());
+        Stream { words, line_start }
+    }
+
+    fn line(&self, i: usize) -> impl Iterator<Item = u32> + '_ {
+        self.words[self.line_start[i]..self.line_start[i + 1]]
+            .iter()
+            .map(|(w, _)| *w)
+    }
+
+    fn line_len(&self, i: usize) -> usize {
+        self.line_start[i + 1] - self.line_start[i]
+    }
 }
 
 /// Marks where each reply line came from.
-fn line_sources(zoned: &Zoned<'_>, print: &SentPrint) -> Vec<Source> {
+fn line_sources(zoned: &Zoned<'_>, stream: &Stream, print: &SentPrint) -> Vec<Source> {
     let mut out: Vec<Source> = zoned
         .lines
         .iter()
-        .map(|line| {
+        .enumerate()
+        .map(|(i, line)| {
             if line.text.trim().is_empty() {
                 return Source::Blank;
             }
@@ -853,14 +1059,18 @@ fn line_sources(zoned: &Zoned<'_>, print: &SentPrint) -> Vec<Source> {
                 }
                 Kind::Own | Kind::Quote { .. } => {}
             }
-            let w: Vec<u32> = words(line.text).iter().map(|w| hash(w)).collect();
-            if w.len() < 3 {
+            if matches!(line.kind, Kind::Quote { depth: 2.. }) {
+                // Quoted twice: what the sent message quoted, or older still.
+                return Source::Sent;
+            }
+            if stream.line_len(i) < 3 {
                 // Too short to tell; decided by its neighbours below.
                 return Source::Furniture;
             }
-            let grams: Vec<u32> = w.windows(3).map(triple).collect();
-            let hits = grams.iter().filter(|g| print.contains(**g)).count();
-            if hits * 5 >= grams.len() * 3 {
+            let w: Vec<u32> = stream.line(i).collect();
+            let grams = w.len() - 2;
+            let hits = w.windows(3).filter(|g| print.contains(triple(g))).count();
+            if hits * 5 >= grams * 3 {
                 Source::Sent
             } else {
                 Source::New
@@ -873,7 +1083,7 @@ fn line_sources(zoned: &Zoned<'_>, print: &SentPrint) -> Vec<Source> {
         let line = &zoned.lines[i];
         let short = !line.text.trim().is_empty()
             && matches!(line.kind, Kind::Own | Kind::Quote { .. })
-            && words(line.text).len() < 3;
+            && stream.line_len(i) < 3;
         if short {
             let above = (0..i).rev().find(|&j| out[j] != Source::Blank);
             out[i] = match above {
@@ -897,33 +1107,29 @@ fn is_new_paragraph(zoned: &Zoned<'_>, i: usize) -> bool {
 }
 
 /// The line of the reply on which the quoted ask ends, if the reply quotes it.
-fn locate(ask: &str, zoned: &Zoned<'_>) -> Option<usize> {
-    let ask_words: Vec<u32> = words(ask).iter().map(|w| hash(w)).collect();
+fn locate(ask: &str, stream: &Stream) -> Option<usize> {
+    let mut ask_words: Vec<u32> = Vec::new();
+    for_each_word(ask, |w| ask_words.push(hash(w)));
     if ask_words.len() < 2 {
         return None;
     }
     let tail_len = ask_words.len().min(4);
     let tail = &ask_words[ask_words.len() - tail_len..];
     let head = &ask_words[..ask_words.len().min(4)];
-    let mut stream: Vec<(u32, usize)> = Vec::new();
-    for (i, line) in zoned.lines.iter().enumerate() {
-        stream.extend(words(line.text).iter().map(|w| (hash(w), i)));
-    }
-    let find = |needle: &[u32]| {
-        stream
+    let words = &stream.words;
+    let find = |from: usize, needle: &[u32]| {
+        words[from..]
             .windows(needle.len())
             .position(|win| win.iter().zip(needle).all(|((w, _), n)| w == n))
+            .map(|p| p + from)
     };
-    let start = find(head)?;
-    let end = stream[start..]
-        .windows(tail_len)
-        .position(|win| win.iter().zip(tail).all(|((w, _), n)| w == n))?;
-    let end_pos = start + end + tail_len - 1;
+    let start = find(0, head)?;
+    let end_pos = find(start, tail)? + tail_len - 1;
     // The quoted ask must be quoted whole, not scattered over the reply.
     if end_pos - start > ask_words.len() * 2 + 6 {
         return None;
     }
-    Some(stream[end_pos].1)
+    Some(words[end_pos].1)
 }
 
 /// For each located ask, the first new text below it: (first line, text, shared), where
@@ -1004,9 +1210,19 @@ fn units_of_lines(lines: &[(usize, &str)]) -> Vec<Unit> {
 }
 
 fn act(sentence: &str) -> Act {
+    static STRONG_YES_NO: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)^(yes|yeah|yep|yup|no|nope|sure|of\s+course|absolutely|definitely|certainly|correct)\b",
+        )
+    });
     let text = sentence.trim();
     let bare = bare(text);
-    if SUGGESTION.is_match(bare) {
+    // "Yes, Tendai will be going, I'll send the form tomorrow" answers first; "Sure, let
+    // me pick this up" takes a task for later.
+    let takes_on_for_later = TAKES_ON.is_match(bare) && DEFER.is_match(bare);
+    if SUGGESTION.is_match(bare)
+        || (STRONG_YES_NO.is_match(bare) && !text.ends_with('?') && !takes_on_for_later)
+    {
         return Act::Answer;
     }
     if text.ends_with('?') || ASKS_BACK.is_match(bare) {
@@ -1016,6 +1232,8 @@ fn act(sentence: &str) -> Act {
         return Act::Defer;
     }
     if ACK.is_match(bare)
+        || ABSENCE.is_match(bare)
+        || NO_ANSWER.is_match(bare)
         || super::asks::is_greeting(bare)
         || bare.is_empty()
         || text.starts_with('[') && text.ends_with(']')

@@ -93,7 +93,7 @@ pub fn track(sent: &Message) -> Tracked {
         .collect();
     Tracked {
         asks,
-        print: SentPrint::of(&sent.body),
+        print: SentPrint::of(&zoned),
         quoted_authors: if answers_inline(&zoned) {
             quoted_authors(&zoned, sent)
         } else {
@@ -158,7 +158,8 @@ impl Tracked {
     /// answered; automatic replies change nothing.
     pub fn judge(&mut self, reply: &Message) -> ReplyView {
         let zoned = zone::zone(&reply.body);
-        let auto_reply = is_auto_reply(reply);
+        let visible = zoned.visible();
+        let auto_reply = is_auto_reply_seen(reply, &visible);
         if !auto_reply {
             for ask in &mut self.asks {
                 if ask.evidence == NO_REPLY_YET {
@@ -182,7 +183,7 @@ impl Tracked {
                 .map(|a| a.email.clone())
                 .unwrap_or_default(),
             auto_reply,
-            visible: zoned.visible(),
+            visible,
         }
     }
 
@@ -227,9 +228,14 @@ static AUTO_BODY: LazyLock<Regex> = LazyLock::new(|| {
 /// `Precedence: bulk` or `List-Id` alone do not make one: list servers add them to every
 /// human message they relay.
 pub fn is_auto_reply(msg: &Message) -> bool {
+    is_auto_by_headers(msg) || is_auto_reply_seen(msg, &zone::zone(&msg.body).visible())
+}
+
+/// Automatic by its headers, sender or subject alone: what the sync step can tell before
+/// fetching a body.
+pub fn is_auto_by_headers(msg: &Message) -> bool {
     let auto = &msg.auto;
-    if auto
-        .auto_submitted
+    auto.auto_submitted
         .as_deref()
         .is_some_and(|v| !v.trim().starts_with("no"))
         || auto.x_autoreply
@@ -238,22 +244,20 @@ pub fn is_auto_reply(msg: &Message) -> bool {
             .as_deref()
             .is_some_and(|p| p.contains("auto_reply") || p.contains("auto-reply"))
         || auto.return_path.as_deref() == Some("")
-    {
-        return true;
-    }
-    if msg
-        .from
-        .as_ref()
-        .is_some_and(|a| is_bounce_address(&a.email))
-    {
-        return true;
-    }
-    if AUTO_SUBJECT.is_match(&msg.subject) {
+        || msg
+            .from
+            .as_ref()
+            .is_some_and(|a| is_bounce_address(&a.email))
+        || AUTO_SUBJECT.is_match(&msg.subject)
+}
+
+/// [`is_auto_reply`] for a message whose visible text is known already.
+fn is_auto_reply_seen(msg: &Message, visible: &str) -> bool {
+    if is_auto_by_headers(msg) {
         return true;
     }
     // A short note that says the person is away and will be back.
-    let visible = zone::zone(&msg.body).visible();
-    visible.len() < 800 && AUTO_BODY.is_match(&visible)
+    visible.len() < 800 && AUTO_BODY.is_match(visible)
 }
 
 /// Addresses that never read mail: bounces and no-reply senders.

@@ -1,6 +1,5 @@
 //! Words and sentences: the small vocabulary of text handling the analysis is built on.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -18,17 +17,64 @@ pub fn re(pattern: &str) -> Regex {
     Regex::new(&pattern).expect("static regex")
 }
 
+/// [`re`] for a set of patterns matched in one pass.
+pub fn re_set(patterns: &[&str]) -> regex::RegexSet {
+    let patterns = patterns.iter().map(|p| {
+        if p.is_ascii() {
+            p.replace(r"\b", r"(?-u:\b)")
+        } else {
+            p.to_string()
+        }
+    });
+    regex::RegexSet::new(patterns).expect("static regex set")
+}
+
 /// Lower-cased words with typographic apostrophes folded, digits kept ("2,500" → "2500").
 pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
+    for_each_word(text, |w| out.push(w.to_string()));
+    out
+}
+
+/// Calls `f` with each word of `text` as [`words`] cuts them, without allocating per
+/// word: the hot loops (quote detection, prints) hash words as they come.
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
     let mut cur = String::new();
+    let mut emit = |cur: &mut String| {
+        if cur.is_empty() {
+            return;
+        }
+        // "14th" and "14" name the same day; "G4s" and "G4" the same model.
+        let all = cur.as_str();
+        let word = if all.as_bytes()[0].is_ascii_digit() && all.len() > 2 {
+            ["st", "nd", "rd", "th"]
+                .iter()
+                .find_map(|suffix| {
+                    all.strip_suffix(suffix)
+                        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .unwrap_or(all)
+        } else {
+            all
+        };
+        let word =
+            if word.len() > 2 && word.ends_with('s') && word.bytes().any(|b| b.is_ascii_digit()) {
+                &word[..word.len() - 1]
+            } else {
+                word
+            };
+        f(word);
+        cur.clear();
+    };
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         let c = match c {
             '\u{2019}' | '\u{2018}' | '`' => '\'',
             c => c,
         };
-        if c.is_alphanumeric() {
+        if c.is_ascii_alphanumeric() {
+            cur.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
             cur.extend(c.to_lowercase());
         } else if (c == '\'' || c == ',' || c == '.')
             && !cur.is_empty()
@@ -37,40 +83,27 @@ pub fn words(text: &str) -> Vec<String> {
                 if c == '\'' {
                     n.is_alphabetic()
                 } else {
-                    n.is_ascii_digit() && cur.chars().all(|d| d.is_ascii_digit())
+                    n.is_ascii_digit() && cur.bytes().all(|d| d.is_ascii_digit())
                 }
             })
         {
             if c == '\'' {
                 cur.push('\'');
             }
-        } else if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+        } else {
+            emit(&mut cur);
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    // "14th" and "14" name the same day.
-    for w in &mut out {
-        if w.len() > 2 && w.as_bytes()[0].is_ascii_digit() {
-            for suffix in ["st", "nd", "rd", "th"] {
-                if let Some(n) = w
-                    .strip_suffix(suffix)
-                    .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-                {
-                    *w = n.to_string();
-                    break;
-                }
-            }
-        }
-    }
-    out
+    emit(&mut cur);
 }
 
-/// Whitespace-collapsed text, for quoting back to the user.
+/// Whitespace-collapsed text with typographic apostrophes made plain, so that patterns
+/// written with "'" read "can’t" too.
 pub fn squash(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(['\u{2019}', '\u{2018}'], "'")
 }
 
 static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
@@ -81,38 +114,352 @@ pub fn stem(word: &str) -> String {
 
 /// Words that say nothing about the topic of an ask or an answer.
 pub fn is_stopword(word: &str) -> bool {
-    static STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-        "a about above after again against all also am an and any are aren't as at be because been \
-         before being below between both but by can can't cannot could couldn't did didn't do does \
-         doesn't doing don't down during each either else even ever every few for from further get \
-         got had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself \
-         him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just \
-         let let's like may me might more most much must mustn't my myself need needs no nor not now \
-         of off on once only or other ought our ours ourselves out over own please quick quickly \
-         really same shall shan't she she'd she'll she's should shouldn't so some still such than \
-         that that's the their theirs them themselves then there there's these they they'd they'll \
-         they're they've this those through thus to too under until up upon us very via was wasn't \
-         we we'd we'll we're we've were weren't what what's when when's where where's whether which \
-         while who who's whom whose why why's will with won't would wouldn't yes yet you you'd \
-         you'll you're you've your yours yourself yourselves hi hello hey thanks thank dear ok okay \
-         also just able one two anyone someone somebody anything something thing things know tell \
-         let us send sent share confirm check see give make want wanted wondering wonder think \
-         sure yeah yep nope yup maybe perhaps well good great fine going gonna around back"
-            .split_whitespace()
-            .collect()
-    });
-    STOP.contains(word) || word.len() < 2
+    word.len() < 2 || STOPWORDS.binary_search(&word).is_ok()
+}
+
+/// Sorted, for binary search.
+const STOPWORDS: &[&str] = &[
+    "a",
+    "able",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "anyone",
+    "anything",
+    "are",
+    "aren't",
+    "around",
+    "as",
+    "at",
+    "back",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "can't",
+    "cannot",
+    "check",
+    "confirm",
+    "could",
+    "couldn't",
+    "dear",
+    "did",
+    "didn't",
+    "do",
+    "does",
+    "doesn't",
+    "doing",
+    "don't",
+    "down",
+    "during",
+    "each",
+    "either",
+    "else",
+    "even",
+    "ever",
+    "every",
+    "few",
+    "fine",
+    "for",
+    "from",
+    "further",
+    "get",
+    "give",
+    "going",
+    "gonna",
+    "good",
+    "got",
+    "great",
+    "had",
+    "hadn't",
+    "has",
+    "hasn't",
+    "have",
+    "haven't",
+    "having",
+    "he",
+    "he'd",
+    "he'll",
+    "he's",
+    "hello",
+    "her",
+    "here",
+    "here's",
+    "hers",
+    "herself",
+    "hey",
+    "hi",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "how's",
+    "i",
+    "i'd",
+    "i'll",
+    "i'm",
+    "i've",
+    "if",
+    "in",
+    "into",
+    "is",
+    "isn't",
+    "it",
+    "it's",
+    "its",
+    "itself",
+    "just",
+    "know",
+    "let",
+    "let's",
+    "like",
+    "make",
+    "may",
+    "maybe",
+    "me",
+    "might",
+    "more",
+    "most",
+    "much",
+    "must",
+    "mustn't",
+    "my",
+    "myself",
+    "need",
+    "needs",
+    "no",
+    "nope",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "ok",
+    "okay",
+    "on",
+    "once",
+    "one",
+    "only",
+    "or",
+    "other",
+    "ought",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "perhaps",
+    "please",
+    "quick",
+    "quickly",
+    "really",
+    "same",
+    "see",
+    "send",
+    "sent",
+    "shall",
+    "shan't",
+    "share",
+    "she",
+    "she'd",
+    "she'll",
+    "she's",
+    "should",
+    "shouldn't",
+    "so",
+    "some",
+    "somebody",
+    "someone",
+    "something",
+    "still",
+    "such",
+    "sure",
+    "tell",
+    "than",
+    "thank",
+    "thanks",
+    "that",
+    "that's",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "there's",
+    "these",
+    "they",
+    "they'd",
+    "they'll",
+    "they're",
+    "they've",
+    "thing",
+    "things",
+    "think",
+    "this",
+    "those",
+    "through",
+    "thus",
+    "time",
+    "to",
+    "too",
+    "two",
+    "under",
+    "until",
+    "up",
+    "upon",
+    "us",
+    "very",
+    "via",
+    "want",
+    "wanted",
+    "was",
+    "wasn't",
+    "we",
+    "we'd",
+    "we'll",
+    "we're",
+    "we've",
+    "well",
+    "were",
+    "weren't",
+    "what",
+    "what's",
+    "when",
+    "when's",
+    "where",
+    "where's",
+    "whether",
+    "which",
+    "while",
+    "who",
+    "who's",
+    "whom",
+    "whose",
+    "why",
+    "why's",
+    "will",
+    "with",
+    "won't",
+    "wonder",
+    "wondering",
+    "would",
+    "wouldn't",
+    "yeah",
+    "yep",
+    "yes",
+    "yet",
+    "you",
+    "you'd",
+    "you'll",
+    "you're",
+    "you've",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "yup",
+];
+
+/// A topic word, stemmed, with the groups of words that answer for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stem {
+    pub text: String,
+    /// Bit n set: the word belongs to `RELATED[n]`.
+    pub groups: u32,
+}
+
+/// Words that answer for each other in business mail ("shipped" / "went out" /
+/// "tracking"), as stem prefixes.
+const RELATED: &[&[&str]] = &[
+    &[
+        "ship", "shipment", "dispatch", "went", "tracking", "courier", "deliv", "deliveri", "sent",
+        "post", "mail",
+    ],
+    &[
+        "price", "cost", "quot", "rate", "fee", "total", "charg", "invoic", "bill", "pricing",
+        "premium", "budget", "$",
+    ],
+    &["call", "ring", "phone", "contact", "reach", "number"],
+    &["date", "day", "when", "schedul", "deadlin"],
+    &[
+        "attend",
+        "peopl",
+        "guest",
+        "headcount",
+        "person",
+        "particip",
+    ],
+    &["meet", "meetup", "kickoff", "call", "session"],
+    &["approv", "ok", "agre", "fine", "accept"],
+    &["annual", "year"],
+    &["pay", "invoic", "bill", "remitt"],
+    &["middl", "centr", "center"],
+    &["photo", "pictur", "scan", "imag", "copi"],
+    &["weekend", "saturday", "sunday"],
+    &["reimburs", "expens", "travel"],
+    &["cert", "certif", "certifi", "licens", "accredit"],
+    &[
+        "stock",
+        "avail",
+        "inventori",
+        "backord",
+        "shelf",
+        "warehous",
+    ],
+    &[
+        "vegetarian",
+        "vegan",
+        "meat",
+        "diet",
+        "allerg",
+        "gluten",
+        "halal",
+        "kosher",
+    ],
+];
+
+fn groups_of(stem: &str) -> u32 {
+    RELATED
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.iter().any(|p| stem.starts_with(p)))
+        .fold(0, |mask, (n, _)| mask | 1 << n)
 }
 
 /// Stems of the words that carry the topic of `text`.
-pub fn content_stems(text: &str) -> Vec<String> {
-    let mut seen = HashSet::new();
-    words(text)
-        .into_iter()
-        .filter(|w| !is_stopword(w))
-        .map(|w| stem(&w))
-        .filter(|s| seen.insert(s.clone()))
-        .collect()
+pub fn content_stems(text: &str) -> Vec<Stem> {
+    let mut out: Vec<Stem> = Vec::new();
+    for_each_word(text, |w| {
+        if is_stopword(w) {
+            return;
+        }
+        let text = stem(w);
+        if !out.iter().any(|s| s.text == text) {
+            out.push(Stem {
+                groups: groups_of(&text),
+                text,
+            });
+        }
+    });
+    out
 }
 
 /// A sentence or list item of a message's own text.
@@ -277,7 +624,8 @@ const ABBREVIATIONS: &[&str] = &[
     "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "co", "jr", "sr",
     "st", "no", "approx", "fig", "cf", "al", "ca", "resp", "incl", "dept", "est", "min", "max",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "tel",
-    "ph", "nr", "bzw", "z.b", "u.a", "ggf", "usw", "iow", "approx",
+    "ph", "nr", "bzw", "z.b", "u.a", "ggf", "usw", "iow", "approx", "sgt", "capt", "lt", "col",
+    "gen", "rev", "hon", "gov", "sen", "rep", "mt", "ft", "ave", "blvd", "corp",
 ];
 
 fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sentence>) {
@@ -389,6 +737,12 @@ mod tests {
     fn split(text: &str) -> Vec<String> {
         let lines: Vec<(usize, &str)> = text.lines().enumerate().collect();
         sentences(&lines).into_iter().map(|s| s.text).collect()
+    }
+
+    #[test]
+    fn stopwords_are_sorted_for_binary_search() {
+        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_stopword("the") && is_stopword("don't") && !is_stopword("invoice"));
     }
 
     #[test]

@@ -163,7 +163,7 @@ static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
 
 static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(intended (solely )?(only )?for the (use of the )?(addressee|recipient|individual|person|named)|if you (are not|have received) (the intended|this (e-?mail|message|communication) in error)|(privileged|confidential)( and|,| or) (confidential|privileged|proprietary)|this (e-?mail|message|communication)( and any (attachments|files)( to it)?)? (is|are|may be|contains?) (strictly )?(confidential|privileged)|please (notify|inform) the sender|disclaimer|unauthori[sz]ed (use|disclosure|review|dissemination)|does not accept (any )?liability|vertraulich|destinataire|confidencial)",
+        r"(?i)(subject to (public )?disclosure|open records|public records (law|act)|intended (solely )?(only )?for the (use of the )?(addressee|recipient|individual|person|named)|if you (are not|have received) (the intended|this (e-?mail|message|communication) in error)|(privileged|confidential)( and|,| or) (confidential|privileged|proprietary)|this (e-?mail|message|communication)( and any (attachments|files)( to it)?)? (is|are|may be|contains?) (strictly )?(confidential|privileged)|please (notify|inform) the sender|disclaimer|unauthori[sz]ed (use|disclosure|review|dissemination)|does not accept (any )?liability|vertraulich|destinataire|confidencial)",
     )
 });
 
@@ -450,7 +450,14 @@ fn mark_signatures(lines: &mut [Line<'_>]) {
 fn mark_block_signature(block: &mut [Line<'_>]) {
     let mut cut = block.iter().enumerate().position(|(i, l)| {
         let t = l.text.trim_end();
-        matches!(t.trim(), "--" | "---" | "—" | "__")
+        let rest = block[i + 1..]
+            .iter()
+            .filter(|l| !l.text.trim().is_empty())
+            .count();
+        matches!(t.trim(), "--" | "—" | "__")
+            // "---" also ends a patch's message, with the diffstat below: only a few
+            // short lines under it make a signature.
+            || (t.trim() == "---" && rest <= 4)
             || MOBILE_SIGNATURE.is_match(t)
             || is_footer_rule(block, i)
     });
@@ -505,7 +512,13 @@ fn mark_block_signature(block: &mut [Line<'_>]) {
         let content_above = block[..para_start]
             .iter()
             .any(|l| !l.text.trim().is_empty());
-        if content_above && para.len() <= 3 && para.iter().all(|l| is_name_like(l.text)) {
+        // "Marisol Vega / Permit Technician | City of Cedar Falls / (319) 555-0102"
+        let name_then_details = para.len() <= 5
+            && is_name_like(para[0].text)
+            && para[1..]
+                .iter()
+                .all(|l| is_signature_like(l.text) && !l.text.trim().ends_with('.'));
+        if content_above && name_then_details {
             for l in &mut block[para_start..=last] {
                 l.kind = Kind::Signature;
             }
