@@ -101,7 +101,7 @@ enum Act {
 static ACK: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)^(
         (many\s+)?thanks?(\s+you)?(\s+(so|very)\s+much)?(\s+(for|again)\b.*)?
-      | thx.* | ty | cheers | got\s+it.* | received.* | noted.* | understood.* | will\s+do.*
+      | thx.* | ty | cheers | got\s+it.* | received.* | noted.* | understood.*
       | (ok|okay|great|perfect|cool|awesome|excellent|wonderful|lovely|nice)(\s+thanks?.*)?
       | (i\s+)?hope\s+.* | (happy|glad)\s+to\s+help.* | (so\s+)?(sorry|apologies)\s+(for|about)\b.*
       | answers?\s+(below|inline|in\s+line).* | see\s+(my\s+)?(answers|responses|comments)\s+(below|inline).*
@@ -193,7 +193,7 @@ static REST: LazyLock<Regex> = LazyLock::new(|| {
 
 static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|(i'm|i\s+am|we're|we\s+are)\s+(happy|glad|fine|ok|okay|able|available|free|in)|(we|i|they|she|he)\s+(can|could|will|would|do|did|don't|didn't|can't|cannot|won't|'ll|'d)\b|(we|i)'(ll|d)\b|(it|that|this)\s+(is|isn't|was|wasn't|does|doesn't|will|won't)\b|(it's|that's)\b|(it|that|this|they|she|he)'ll\b|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
+        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|you're\s+welcome\s+to|(i'm|i\s+am|we're|we\s+are)\s+(happy|glad|fine|ok|okay|able|available|free|in)|(we|i|they|she|he)\s+(can|could|will|would|do|did|don't|didn't|can't|cannot|won't|'ll|'d)\b|(we|i)'(ll|d)\b|(it|that|this)\s+(is|isn't|was|wasn't|does|doesn't|will|won't)\b|(it's|that's)\b|(it|that|this|they|she|he)'ll\b|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
     )
 });
 
@@ -254,6 +254,8 @@ struct Wants {
     offer: bool,
     /// Asks for something to be done ("Can you book ...", "Please reset ...").
     request: bool,
+    /// Asks "how many" or "how much" outright.
+    count: bool,
     /// Words naming the alternatives of "A or B?".
     options: Vec<String>,
 }
@@ -269,7 +271,7 @@ static PRACTICE: LazyLock<Regex> = LazyLock::new(|| {
 /// missing two forklifts", "Read through it last night".
 static REVIEWED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(fine|good|great|ok|okay|looks|missing|wrong|correct|typos?|change|add|remove|approved?|lgtm|read|reviewed|went\s+through|comments?|suggest|fix|needs?)\b",
+        r"(?i)[+-]1\b|\b(fine|good|great|ok|okay|looks|missing|wrong|correct|typos?|change|add|remove|approved?|lgtm|read|reviewed|went\s+through|comments?|suggest|fix|needs?)\b",
     )
 });
 
@@ -295,7 +297,7 @@ static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// What an ask's wording says about the answer it wants; matched in one pass.
-const WH_WHEN: &str = r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b";
+const WH_WHEN: &str = r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|(which|what)\s+(week|weekday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|afternoon|evening|slot)|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b";
 
 const WH_NUMBER: &str = r"(?i)\bhow\s+(many|much|long|big|often|far|high|low)\b|\b(are|is)\s+there\s+any\b|\b(value|worth|maximum|minimum|level|levels|limit|percent|temperature|humidity|weight|length|width|height|dimensions|number\s+of|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b";
 
@@ -309,7 +311,7 @@ const SEND_ASK: &str = r"(?i)\b(send|share|forward|provide|attach|email|e-mail|r
 
 const ADVICE_ASK: &str = r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b";
 
-const PICK_ASK: &str = r"(?i)\b(prefer|preference|rather|which\s+(one|option|version|date|day|time|slot|of\s+(these|the|them))|choose|pick|go\s+with)\b";
+const PICK_ASK: &str = r"(?i)\b(prefer|preference|rather|which\s+(one|option|version|date|day|time|slot|of\s+(these|the|them))|choose|pick|go\s+with|suits?\s+you|works\s+(best\s+)?for\s+you|best\s+for\s+you)\b";
 
 const UPDATE_ASK: &str = r"(?i)\b(any\s+)?(update|updates|news|progress|status)\b";
 
@@ -382,6 +384,7 @@ fn wants(ask: &str) -> Wants {
         experience: has(EXPERIENCE_ASK),
         offer: has(OFFER_ASK),
         request: has(REQUEST_ASK),
+        count: lower.contains("how many") || lower.contains("how much"),
         options: options(&lower),
     }
 }
@@ -888,7 +891,7 @@ fn yes_no_answer(u: &Unit) -> bool {
 /// questions ("once or twice daily?" is not answered by "Done").
 fn carried_out(u: &Unit) -> bool {
     static DONE: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?i)\b(done|booked|scheduled|arranged|sorted|fixed|sent|added|reset|taken\s+care\s+of|on\s+it|(you're|you\s+are|we're|we\s+are|all)\s+(all\s+)?set)\b")
+        re(r"(?i)\b(done|booked|scheduled|arranged|sorted|fixed|sent|added|reset|taken\s+care\s+of|on\s+it|will\s+do|no\s+problem|sure\s+thing|(you're|you\s+are|we're|we\s+are|all)\s+(all\s+)?set)\b")
     });
     let text = bare(&u.text);
     text.split_whitespace().count() <= 15 && DONE.is_match(text)
@@ -966,7 +969,9 @@ fn generic_shape(need: &Need, unit: &Unit) -> f32 {
         shape = shape.max(1.0);
     }
     if wants.number && NUMBER_WORDS.is_match(text) {
-        shape = shape.max(0.8);
+        // "How many instructors?" is answered by any number; "the insurance value" by
+        // most.
+        shape = shape.max(if wants.count { 1.0 } else { 0.8 });
     }
     if wants.who && PERSON.is_match(text) {
         shape = shape.max(1.0);
