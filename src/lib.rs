@@ -7,6 +7,11 @@
 
 pub mod analysis;
 pub mod config;
+pub mod daemon;
+pub mod imap;
 pub mod message;
 pub mod nudge;
 pub mod schedule;
+pub mod store;
+pub mod sync;
+pub mod thread;

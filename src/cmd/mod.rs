@@ -33,3 +33,15 @@ pub struct UsageError(pub String);
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     Ok(Config::load(path)?)
 }
+
+/// Logs to stderr; `NUDGER_LOG` (else `RUST_LOG`) takes tracing's filter syntax
+/// (`info`, `nudger=debug`).
+pub fn init_logging(default: &str) {
+    let filter = std::env::var("NUDGER_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| default.to_string());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}

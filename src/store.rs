@@ -1,0 +1,727 @@
+//! What must survive a restart, in sled: folder watermarks, tracked threads and the
+//! indexes that link new mail to them. Never message bodies.
+//!
+//! Trees:
+//! - `meta`: the format version (and nothing else yet).
+//! - `folders`: role → [`FolderMark`], the (UIDVALIDITY, UIDNEXT) read up to.
+//! - `threads`: sent Message-ID → [`ThreadRecord`] (JSON), without the sent text's print.
+//! - `prints`: sent Message-ID → that print, packed (4 bytes a word triple instead of
+//!   about 12 in JSON): it is most of a record's size, and only judging needs it.
+//! - `links`: Message-ID of any message in a thread → the thread's key.
+//! - `seen`: Message-IDs whose text was already read (sent messages, judged replies), so a
+//!   rebuild after a UIDVALIDITY change fetches no body twice.
+//! - `uids`: (role, UID) → Message-ID for the messages of tracked threads, to re-read
+//!   their flags (`$NoNudge`); UID-keyed, so dropped when UIDVALIDITY changes.
+//! - `subjects`: normalised subject ␀ thread key, for linking replies without headers.
+//!
+//! sled admits one process. `run` holds the store for as long as it runs and publishes a
+//! snapshot file beside it after each pass, which `status` reads instead.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use crate::thread::ThreadRecord;
+
+/// The format this build reads and writes. Bump it, and add a migration, when a stored
+/// shape changes incompatibly.
+pub const FORMAT_VERSION: u32 = 1;
+const VERSION_KEY: &[u8] = b"format_version";
+const SNAPSHOT_FILE: &str = "status.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the store at {path} is in use by another nudger process (a running `nudger run` holds it)"
+    )]
+    Locked { path: String },
+    #[error("cannot open the store at {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: sled::Error,
+    },
+    #[error(
+        "the store at {path} has format {found}, newer than this nudger (format {FORMAT_VERSION}); \
+         run the newer nudger or move the directory away"
+    )]
+    TooNew { path: String, found: u32 },
+    #[error("the store at {path} holds data but no format version; it was not written by nudger")]
+    Unversioned { path: String },
+    #[error("store at {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: sled::Error,
+    },
+    #[error("store at {path}: record {key:?} is damaged: {detail}")]
+    Corrupt {
+        path: String,
+        key: String,
+        detail: String,
+    },
+    #[error("cannot write the status snapshot {path}: {source}")]
+    Snapshot {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Which folder a watermark or UID belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Sent,
+    Inbox,
+}
+
+impl Role {
+    fn key(self) -> &'static [u8] {
+        match self {
+            Role::Sent => b"sent",
+            Role::Inbox => b"inbox",
+        }
+    }
+
+    fn byte(self) -> u8 {
+        match self {
+            Role::Sent => b's',
+            Role::Inbox => b'i',
+        }
+    }
+}
+
+/// How far a folder has been read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderMark {
+    /// The folder's wire name: a different folder (configuration changed) starts over.
+    pub folder: String,
+    pub uid_validity: u32,
+    /// Every UID below this has been read.
+    pub uid_next: u32,
+}
+
+/// Everything one sync step learned, written in one transaction with the watermark it
+/// advances (rule 8).
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub threads: Vec<ThreadRecord>,
+    pub links: Vec<(String, String)>,
+    pub seen: Vec<String>,
+    pub uids: Vec<(Role, u32, String)>,
+    pub subjects: Vec<(String, String)>,
+    pub mark: Option<(Role, FolderMark)>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.threads.is_empty()
+            && self.links.is_empty()
+            && self.seen.is_empty()
+            && self.uids.is_empty()
+            && self.subjects.is_empty()
+            && self.mark.is_none()
+    }
+}
+
+/// What `status` shows while `run` holds the store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub written_at: jiff::Timestamp,
+    pub pid: u32,
+    pub threads: Vec<ThreadRecord>,
+}
+
+pub struct Store {
+    dir: PathBuf,
+    /// Held (locked) for as long as the store is open.
+    _lock: std::fs::File,
+    db: sled::Db,
+    folders: sled::Tree,
+    threads: sled::Tree,
+    prints: sled::Tree,
+    links: sled::Tree,
+    seen: sled::Tree,
+    uids: sled::Tree,
+    subjects: sled::Tree,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, checking its format version.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let path = dir.display().to_string();
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source: sled::Error::Io(source),
+        })?;
+        // Our own lock, taken before sled opens anything: sled takes its lock only after
+        // it has begun reading its files, so a second opener racing a first one (status
+        // beside a starting daemon) could read them half-written.
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("lock"))
+            .map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source: sled::Error::Io(source),
+            })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked { path: path.clone() });
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(StoreError::Open {
+                    path: path.clone(),
+                    source: sled::Error::Io(source),
+                });
+            }
+        }
+        let db = sled::Config::new()
+            .path(dir.join("db"))
+            // The daemon should stay small; sled's default cache is 1 GB.
+            .cache_capacity(16 * 1024 * 1024)
+            .open()
+            .map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source,
+            })?;
+        let io = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let tree = |name: &str| db.open_tree(name).map_err(io);
+        let store = Store {
+            folders: tree("folders")?,
+            threads: tree("threads")?,
+            prints: tree("prints")?,
+            links: tree("links")?,
+            seen: tree("seen")?,
+            uids: tree("uids")?,
+            subjects: tree("subjects")?,
+            dir: dir.to_path_buf(),
+            db,
+            _lock: lock,
+        };
+        store.check_version()?;
+        Ok(store)
+    }
+
+    /// Like [`Store::open`], but waits up to `patience` while another process holds the
+    /// store: `status` or `scan` hold it for moments, and a daemon starting meanwhile
+    /// should not fail for that.
+    pub fn open_waiting(dir: &Path, patience: std::time::Duration) -> Result<Store, StoreError> {
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            match Store::open(dir) {
+                Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn check_version(&self) -> Result<(), StoreError> {
+        let path = self.dir.display().to_string();
+        let meta = self.db.open_tree("meta").map_err(|e| self.io(e))?;
+        match meta.get(VERSION_KEY).map_err(|e| self.io(e))? {
+            Some(raw) => {
+                let found = <[u8; 4]>::try_from(raw.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| StoreError::Corrupt {
+                        path: path.clone(),
+                        key: "format_version".into(),
+                        detail: format!("{} bytes", raw.len()),
+                    })?;
+                if found > FORMAT_VERSION {
+                    return Err(StoreError::TooNew { path, found });
+                }
+                // Older formats would be migrated here; 1 is the first.
+                Ok(())
+            }
+            None => {
+                let empty = [
+                    &self.folders,
+                    &self.threads,
+                    &self.links,
+                    &self.seen,
+                    &self.uids,
+                ]
+                .iter()
+                .all(|t| t.is_empty());
+                if !empty {
+                    return Err(StoreError::Unversioned { path });
+                }
+                meta.insert(VERSION_KEY, &FORMAT_VERSION.to_be_bytes())
+                    .map_err(|e| self.io(e))?;
+                self.flush()
+            }
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn io(&self, source: sled::Error) -> StoreError {
+        StoreError::Io {
+            path: self.dir.display().to_string(),
+            source,
+        }
+    }
+
+    fn corrupt(&self, key: &[u8], detail: impl ToString) -> StoreError {
+        StoreError::Corrupt {
+            path: self.dir.display().to_string(),
+            key: String::from_utf8_lossy(key).into_owned(),
+            detail: detail.to_string(),
+        }
+    }
+
+    pub fn folder_mark(&self, role: Role) -> Result<Option<FolderMark>, StoreError> {
+        self.get_json(&self.folders, role.key())
+    }
+
+    /// A tracked thread, complete: what judging a reply needs.
+    pub fn thread(&self, key: &str) -> Result<Option<ThreadRecord>, StoreError> {
+        let Some(raw) = self.threads.get(key.as_bytes()).map_err(|e| self.io(e))? else {
+            return Ok(None);
+        };
+        let print = self.prints.get(key.as_bytes()).map_err(|e| self.io(e))?;
+        self.decode(key.as_bytes(), &raw, print.as_deref())
+            .map(Some)
+    }
+
+    /// A tracked thread without the print of its sent text: enough for every decision
+    /// but judging a reply. Committing it back keeps the stored print.
+    pub fn thread_without_print(&self, key: &str) -> Result<Option<ThreadRecord>, StoreError> {
+        match self.threads.get(key.as_bytes()).map_err(|e| self.io(e))? {
+            None => Ok(None),
+            Some(raw) => self.decode(key.as_bytes(), &raw, None).map(Some),
+        }
+    }
+
+    /// Every tracked thread, oldest key first, without the prints of the sent texts:
+    /// for reports and decisions, never for judging replies.
+    pub fn threads_without_prints(&self) -> Result<Vec<ThreadRecord>, StoreError> {
+        self.threads
+            .iter()
+            .map(|item| {
+                let (key, value) = item.map_err(|e| self.io(e))?;
+                self.decode(&key, &value, None)
+            })
+            .collect()
+    }
+
+    fn decode(
+        &self,
+        key: &[u8],
+        raw: &[u8],
+        print: Option<&[u8]>,
+    ) -> Result<ThreadRecord, StoreError> {
+        let Some(packed) = print else {
+            return serde_json::from_slice(raw).map_err(|e| self.corrupt(key, e));
+        };
+        let mut value: serde_json::Value =
+            serde_json::from_slice(raw).map_err(|e| self.corrupt(key, e))?;
+        value["tracked"]["print"] = unpack_print(packed);
+        serde_json::from_value(value).map_err(|e| self.corrupt(key, e))
+    }
+
+    /// The thread a message belongs to.
+    pub fn thread_of(&self, message_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .links
+            .get(message_id.as_bytes())
+            .map_err(|e| self.io(e))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn is_seen(&self, message_id: &str) -> Result<bool, StoreError> {
+        self.seen
+            .contains_key(message_id.as_bytes())
+            .map_err(|e| self.io(e))
+    }
+
+    /// Keys of threads whose normalised subject is `subject`.
+    pub fn threads_with_subject(&self, subject: &str) -> Result<Vec<String>, StoreError> {
+        let mut prefix = subject.as_bytes().to_vec();
+        prefix.push(0);
+        self.subjects
+            .scan_prefix(&prefix)
+            .keys()
+            .map(|key| {
+                let key = key.map_err(|e| self.io(e))?;
+                Ok(String::from_utf8_lossy(&key[prefix.len()..]).into_owned())
+            })
+            .collect()
+    }
+
+    /// The (UID, Message-ID) pairs known in a folder.
+    pub fn uids(&self, role: Role) -> Result<Vec<(u32, String)>, StoreError> {
+        self.uids
+            .scan_prefix([role.byte()])
+            .map(|item| {
+                let (key, value) = item.map_err(|e| self.io(e))?;
+                let uid = key
+                    .get(1..5)
+                    .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                    .map(u32::from_be_bytes)
+                    .ok_or_else(|| self.corrupt(&key, "bad UID key"))?;
+                Ok((uid, String::from_utf8_lossy(&value).into_owned()))
+            })
+            .collect()
+    }
+
+    /// Writes a batch in one transaction. Not yet durable: see [`Store::flush`].
+    pub fn commit(&self, batch: &Batch) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let threads: Vec<(&[u8], Encoded)> = batch
+            .threads
+            .iter()
+            .map(|t| Ok((t.message_id.as_bytes(), encode(t)?)))
+            .collect::<Result<_, serde_json::Error>>()
+            .map_err(|e| self.corrupt(b"thread", e))?;
+        let mark = match &batch.mark {
+            Some((role, mark)) => Some((
+                role.key(),
+                serde_json::to_vec(mark).map_err(|e| self.corrupt(role.key(), e))?,
+            )),
+            None => None,
+        };
+        let trees = (
+            &self.threads,
+            &self.prints,
+            &self.links,
+            &self.seen,
+            &self.uids,
+            &self.subjects,
+            &self.folders,
+        );
+        let result: Result<(), TransactionError<()>> = trees.transaction(
+            |(threads_t, prints_t, links_t, seen_t, uids_t, subjects_t, folders_t)| {
+                for (key, encoded) in &threads {
+                    threads_t.insert(*key, encoded.json.as_slice())?;
+                    if let Some(print) = &encoded.print {
+                        prints_t.insert(*key, print.as_slice())?;
+                    }
+                }
+                for (message_id, thread) in &batch.links {
+                    links_t.insert(message_id.as_bytes(), thread.as_bytes())?;
+                }
+                for message_id in &batch.seen {
+                    seen_t.insert(message_id.as_bytes(), &[][..])?;
+                }
+                for (role, uid, message_id) in &batch.uids {
+                    uids_t.insert(&uid_key(*role, *uid)[..], message_id.as_bytes())?;
+                }
+                for (subject, thread) in &batch.subjects {
+                    subjects_t.insert(subject_key(subject, thread), &[][..])?;
+                }
+                if let Some((role, mark)) = &mark {
+                    folders_t.insert(*role, mark.as_slice())?;
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            },
+        );
+        result.map_err(|err| match err {
+            TransactionError::Storage(source) => self.io(source),
+            TransactionError::Abort(()) => self.corrupt(b"transaction", "aborted"),
+        })
+    }
+
+    /// A folder's UIDVALIDITY changed (or it is another folder now): its UIDs mean nothing
+    /// any more. Drops them and the watermark; ids, threads and `seen` stay, so the
+    /// rebuild by Message-ID repeats no work.
+    pub fn reset_folder(&self, role: Role) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for key in self.uids.scan_prefix([role.byte()]).keys() {
+            batch.remove(key.map_err(|e| self.io(e))?);
+        }
+        self.uids.apply_batch(batch).map_err(|e| self.io(e))?;
+        self.folders.remove(role.key()).map_err(|e| self.io(e))?;
+        self.flush()
+    }
+
+    /// Makes everything written so far durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(drop).map_err(|e| self.io(e))
+    }
+
+    fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        match tree.get(key).map_err(|e| self.io(e))? {
+            None => Ok(None),
+            Some(raw) => serde_json::from_slice(&raw)
+                .map(Some)
+                .map_err(|e| self.corrupt(key, e)),
+        }
+    }
+
+    /// Publishes the tracked threads for `status` (write to a temporary file, then rename,
+    /// so a reader never sees half a file).
+    pub fn write_snapshot(&self, threads: Vec<ThreadRecord>) -> Result<(), StoreError> {
+        let snapshot = Snapshot {
+            written_at: jiff::Timestamp::now(),
+            pid: std::process::id(),
+            threads,
+        };
+        let path = self.dir.join(SNAPSHOT_FILE);
+        let tmp = self.dir.join(format!("{SNAPSHOT_FILE}.tmp"));
+        let err = |source| StoreError::Snapshot {
+            path: path.display().to_string(),
+            source,
+        };
+        let json = serde_json::to_vec(&snapshot).map_err(|e| err(e.into()))?;
+        std::fs::write(&tmp, json).map_err(err)?;
+        std::fs::rename(&tmp, &path).map_err(err)
+    }
+}
+
+/// Reads the snapshot a running daemon wrote in `dir`.
+pub fn read_snapshot(dir: &Path) -> Result<Option<Snapshot>, StoreError> {
+    let path = dir.join(SNAPSHOT_FILE);
+    let err = |source| StoreError::Snapshot {
+        path: path.display().to_string(),
+        source,
+    };
+    match std::fs::read(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(err(e)),
+        Ok(raw) => serde_json::from_slice(&raw)
+            .map(Some)
+            .map_err(|e| err(e.into())),
+    }
+}
+
+/// A thread record as stored: JSON without the print, and the print packed.
+struct Encoded {
+    json: Vec<u8>,
+    print: Option<Vec<u8>>,
+}
+
+/// Splits off the print when it is the array of word-triple hashes the analysis keeps
+/// (anything else stays in the JSON as it is). An empty print is not written, so a
+/// record loaded without its print can be committed back without losing it.
+fn encode(thread: &ThreadRecord) -> Result<Encoded, serde_json::Error> {
+    let mut value = serde_json::to_value(thread)?;
+    let print = &mut value["tracked"]["print"];
+    let packed = print.as_array().and_then(|hashes| {
+        hashes
+            .iter()
+            .map(|h| h.as_u64().and_then(|h| u32::try_from(h).ok()))
+            .collect::<Option<Vec<u32>>>()
+    });
+    let packed = packed.filter(|hashes| !hashes.is_empty()).map(|hashes| {
+        *print = serde_json::Value::Array(Vec::new());
+        hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
+    });
+    Ok(Encoded {
+        json: serde_json::to_vec(&value)?,
+        print: packed,
+    })
+}
+
+fn unpack_print(packed: &[u8]) -> serde_json::Value {
+    packed
+        .chunks_exact(4)
+        .map(|b| serde_json::Value::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+        .collect()
+}
+
+fn uid_key(role: Role, uid: u32) -> [u8; 5] {
+    let mut key = [0u8; 5];
+    key[0] = role.byte();
+    key[1..].copy_from_slice(&uid.to_be_bytes());
+    key
+}
+
+fn subject_key(subject: &str, thread: &str) -> Vec<u8> {
+    let mut key = subject.as_bytes().to_vec();
+    key.push(0);
+    key.extend_from_slice(thread.as_bytes());
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Message;
+
+    fn thread(id: &str) -> ThreadRecord {
+        let raw = format!(
+            "Message-ID: <{id}>\r\nFrom: me@example.com\r\nTo: dana@example.org\r\nSubject: Contract\r\n\r\n"
+        );
+        let msg = Message::parse(raw.as_bytes()).unwrap();
+        ThreadRecord::from_sent(
+            &msg,
+            "2024-06-03T10:00:00Z".parse().unwrap(),
+            Default::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn batch_round_trip_and_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.folder_mark(Role::Sent).unwrap(), None);
+        let mark = FolderMark {
+            folder: "Sent".into(),
+            uid_validity: 7,
+            uid_next: 42,
+        };
+        store
+            .commit(&Batch {
+                threads: vec![thread("s1@x")],
+                links: vec![
+                    ("s1@x".into(), "s1@x".into()),
+                    ("r1@y".into(), "s1@x".into()),
+                ],
+                seen: vec!["s1@x".into()],
+                uids: vec![
+                    (Role::Sent, 41, "s1@x".into()),
+                    (Role::Inbox, 3, "r1@y".into()),
+                ],
+                subjects: vec![("contract".into(), "s1@x".into())],
+                mark: Some((Role::Sent, mark.clone())),
+            })
+            .unwrap();
+        store.flush().unwrap();
+        assert_eq!(store.folder_mark(Role::Sent).unwrap(), Some(mark));
+        assert_eq!(store.thread("s1@x").unwrap().unwrap().subject, "Contract");
+        assert_eq!(store.thread_of("r1@y").unwrap().as_deref(), Some("s1@x"));
+        assert!(store.is_seen("s1@x").unwrap() && !store.is_seen("r1@y").unwrap());
+        assert_eq!(
+            store.threads_with_subject("contract").unwrap(),
+            vec!["s1@x"]
+        );
+        assert!(store.threads_with_subject("contrac").unwrap().is_empty());
+        assert_eq!(store.uids(Role::Sent).unwrap(), vec![(41, "s1@x".into())]);
+        assert_eq!(store.uids(Role::Inbox).unwrap(), vec![(3, "r1@y".into())]);
+
+        store.reset_folder(Role::Sent).unwrap();
+        assert!(store.uids(Role::Sent).unwrap().is_empty());
+        assert_eq!(store.uids(Role::Inbox).unwrap().len(), 1);
+        assert_eq!(store.folder_mark(Role::Sent).unwrap(), None);
+        assert!(
+            store.thread("s1@x").unwrap().is_some(),
+            "threads survive a reset"
+        );
+        assert!(store.is_seen("s1@x").unwrap());
+    }
+
+    #[test]
+    fn reopen_keeps_data_and_second_opener_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .commit(&Batch {
+                    threads: vec![thread("s1@x")],
+                    ..Batch::default()
+                })
+                .unwrap();
+            store.flush().unwrap();
+            let err = Store::open(dir.path()).unwrap_err();
+            assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+            assert!(err.to_string().contains("nudger run"), "{err}");
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.threads_without_prints().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn newer_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = sled::open(dir.path().join("db")).unwrap();
+            db.open_tree("meta")
+                .unwrap()
+                .insert(VERSION_KEY, &(FORMAT_VERSION + 1).to_be_bytes())
+                .unwrap();
+            db.flush().unwrap();
+        }
+        let err = Store::open(dir.path()).unwrap_err();
+        assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
+        assert!(err.to_string().contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn foreign_data_without_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = sled::open(dir.path().join("db")).unwrap();
+            db.open_tree("threads").unwrap().insert("x", "y").unwrap();
+            db.flush().unwrap();
+        }
+        let err = Store::open(dir.path()).unwrap_err();
+        assert!(matches!(err, StoreError::Unversioned { .. }), "{err}");
+    }
+
+    #[test]
+    fn prints_are_packed_and_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let raw = b"Message-ID: <p@x>\r\nFrom: me@example.com\r\nTo: d@example.org\r\nSubject: s\r\n\r\nHi Dana, could you send the signed contract by Friday? Thanks a lot.\r\n";
+        let msg = Message::parse(raw).unwrap();
+        let tracked = crate::analysis::track(&msg);
+        assert!(!tracked.asks.is_empty());
+        let t = ThreadRecord::from_sent(&msg, "2024-06-03T10:00:00Z".parse().unwrap(), tracked)
+            .unwrap();
+        store
+            .commit(&Batch {
+                threads: vec![t.clone()],
+                ..Batch::default()
+            })
+            .unwrap();
+        assert_eq!(store.thread("p@x").unwrap().unwrap(), t, "complete again");
+        let light = &store.threads_without_prints().unwrap()[0];
+        assert_eq!(light.tracked.asks, t.tracked.asks);
+        assert_ne!(light.tracked.print, t.tracked.print);
+        // A light record written back keeps the stored print.
+        let mut changed = store.thread_without_print("p@x").unwrap().unwrap();
+        changed.no_nudge = true;
+        store
+            .commit(&Batch {
+                threads: vec![changed],
+                ..Batch::default()
+            })
+            .unwrap();
+        let full = store.thread("p@x").unwrap().unwrap();
+        assert!(full.no_nudge);
+        assert_eq!(full.tracked.print, t.tracked.print);
+        let encoded = encode(&t).unwrap();
+        let packed = encoded.print.expect("print split off");
+        let full = serde_json::to_vec(&t).unwrap();
+        assert!(encoded.json.len() + packed.len() < full.len());
+    }
+
+    #[test]
+    fn snapshot_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(read_snapshot(dir.path()).unwrap().is_none());
+        store.write_snapshot(vec![thread("s1@x")]).unwrap();
+        let snap = read_snapshot(dir.path()).unwrap().unwrap();
+        assert_eq!(snap.threads.len(), 1);
+        assert_eq!(snap.pid, std::process::id());
+    }
+}

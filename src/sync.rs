@@ -1,0 +1,1015 @@
+//! Incremental sync: Sent and INBOX → tracked threads with judged replies.
+//!
+//! Headers first everywhere (one fixed field set, so Dovecot's cache serves it); text
+//! parts only for the user's own sent messages inside the look-back and for INBOX mail
+//! that links to a tracked thread; attachments never. Each folder keeps (UIDVALIDITY,
+//! UIDNEXT); a chunk's records and the watermark it advances are one transaction (rule 8).
+//! A new UIDVALIDITY drops the UID-keyed state and rebuilds by Message-ID: bodies already
+//! read are known by id in `seen`, so nothing is fetched or judged twice (rule 6).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use jiff::{SignedDuration, Timestamp, ToSpan};
+use serde::Serialize;
+
+use crate::analysis;
+use crate::config::Config;
+use crate::imap::structure::{self, Leaf};
+use crate::imap::uids::chunks;
+use crate::imap::{
+    ConnectOptions, Connection, CounterSnapshot, Counters, Credentials, Folder, Folders,
+    HeaderItem, ImapError, TextPart,
+};
+use crate::message::{Message, message_ids};
+use crate::store::{Batch, FolderMark, Role, Store, StoreError};
+use crate::thread::{self, Origin, ThreadRecord};
+
+/// The header fields every fetch asks for: what linking, auto-reply detection and the
+/// thread record need, plus the MIME fields that let a single-part body be decoded.
+pub const HEADER_FIELDS: &str = "(MESSAGE-ID IN-REPLY-TO REFERENCES FROM TO CC REPLY-TO DATE \
+     SUBJECT AUTO-SUBMITTED X-AUTOREPLY X-AUTORESPOND PRECEDENCE LIST-ID RETURN-PATH \
+     X-NUDGER-ID MIME-VERSION CONTENT-TYPE CONTENT-TRANSFER-ENCODING)";
+/// Messages per header FETCH.
+const HEADER_CHUNK: usize = 1000;
+/// Messages per text-part FETCH.
+const BODY_CHUNK: usize = 100;
+/// Enough text for any ask; a runaway text part (a pasted log) is cut here.
+const MAX_TEXT_BYTES: u32 = 256 * 1024;
+/// How long after sending a reply that lost its threading headers may still be linked
+/// by subject.
+const SUBJECT_WINDOW: SignedDuration = SignedDuration::from_hours(24 * 60);
+/// The keyword a user sets (in any client) to silence a thread.
+pub const NO_NUDGE_KEYWORD: &str = "$NoNudge";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Imap(#[from] ImapError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    pub fn is_auth(&self) -> bool {
+        matches!(self, SyncError::Imap(err) if err.is_auth())
+    }
+}
+
+/// What one sync did, for logs, `scan` and the tests that check "nothing fetched twice".
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncStats {
+    /// Bytes, header fetches, body fetches and commands of this sync.
+    pub fetched: CounterSnapshot,
+    pub sent_new: usize,
+    pub inbox_new: usize,
+    pub threads_started: usize,
+    pub replies_judged: usize,
+    pub auto_replies: usize,
+    pub followups: usize,
+    /// Threads whose `$NoNudge` state changed.
+    pub keywords_changed: usize,
+    /// Folders rebuilt because their UIDVALIDITY changed.
+    pub rebuilt: Vec<String>,
+    pub millis: u64,
+}
+
+/// The result of one pass: what `scan` reports and where the nudge step plugs in.
+#[derive(Debug, Clone)]
+pub struct PassOutcome {
+    pub stats: SyncStats,
+    /// Every tracked outgoing message with at least one ask (without the print of its
+    /// text, which only judging needs).
+    pub threads: Vec<ThreadRecord>,
+    /// Keys of the threads with open asks that nothing holds back (lists, `$NoNudge`,
+    /// a follow-up by hand, ...). The nudge step (issue 4) schedules and delivers these.
+    pub needs_nudge: Vec<String>,
+}
+
+/// Connects, logs in and finds the folders.
+pub async fn open_session(
+    config: &Config,
+    options: &ConnectOptions,
+    counters: Arc<Counters>,
+) -> Result<(Connection, Folders), SyncError> {
+    let credentials = Credentials::from_config(&config.imap)?;
+    let mut conn = Connection::connect(&config.imap, &credentials, options, counters).await?;
+    let folders = conn.discover_folders(&config.imap).await?;
+    Ok((conn, folders))
+}
+
+/// One pass: sync both folders, judge new replies, and list the threads to nudge.
+pub async fn pass(
+    conn: &mut Connection,
+    config: &Config,
+    store: &Store,
+    folders: &Folders,
+) -> Result<PassOutcome, SyncError> {
+    let stats = sync(conn, config, store, folders).await?;
+    let threads: Vec<ThreadRecord> = store
+        .threads_without_prints()?
+        .into_iter()
+        .filter(|t| !t.tracked.asks.is_empty())
+        .collect();
+    let needs_nudge = threads
+        .iter()
+        .filter(|t| t.needs_nudge(&config.nudge))
+        .map(|t| t.message_id.clone())
+        .collect();
+    Ok(PassOutcome {
+        stats,
+        threads,
+        needs_nudge,
+    })
+}
+
+/// Reads what is new in Sent, then INBOX, and re-reads the `$NoNudge` keyword on the
+/// messages of open threads.
+pub async fn sync(
+    conn: &mut Connection,
+    config: &Config,
+    store: &Store,
+    folders: &Folders,
+) -> Result<SyncStats, SyncError> {
+    let started = Instant::now();
+    let before = conn.counters().snapshot();
+    let mut sync = Sync {
+        config,
+        store,
+        lookback_start: lookback_start(config),
+        stats: SyncStats::default(),
+        new_threads: Vec::new(),
+        silenced: HashMap::new(),
+    };
+    let sent_was_known = store.folder_mark(Role::Sent)?.is_some();
+    sync.folder(conn, Role::Sent, &folders.sent).await?;
+    sync.refresh_keywords(conn, Role::Sent).await?;
+    if !sent_was_known {
+        // On a first run INBOX is read from the look-back anyway.
+        sync.new_threads.clear();
+    }
+    sync.folder(conn, Role::Inbox, &folders.inbox).await?;
+    sync.refresh_keywords(conn, Role::Inbox).await?;
+    sync.apply_keywords()?;
+    store.flush()?;
+
+    let mut stats = sync.stats;
+    stats.fetched = conn.counters().snapshot() - before;
+    stats.millis = started.elapsed().as_millis() as u64;
+    tracing::info!(
+        sent_new = stats.sent_new,
+        inbox_new = stats.inbox_new,
+        threads_started = stats.threads_started,
+        replies_judged = stats.replies_judged,
+        headers = stats.fetched.headers,
+        bodies = stats.fetched.bodies,
+        bytes = stats.fetched.bytes_read,
+        millis = stats.millis,
+        "sync done"
+    );
+    Ok(stats)
+}
+
+/// The first day of the look-back, in the user's time zone.
+fn lookback_start(config: &Config) -> jiff::civil::Date {
+    let today = Timestamp::now()
+        .to_zoned(config.nudge.timezone.clone())
+        .date();
+    today
+        .checked_sub(i64::from(config.nudge.lookback_days).days())
+        .unwrap_or(today)
+}
+
+struct Sync<'a> {
+    config: &'a Config,
+    store: &'a Store,
+    lookback_start: jiff::civil::Date,
+    stats: SyncStats,
+    /// Threads started by this sync from Sent, whose replies may already sit in INBOX.
+    new_threads: Vec<String>,
+    /// Thread key → whether a message of it carries `$NoNudge`.
+    silenced: HashMap<String, bool>,
+}
+
+impl Sync<'_> {
+    async fn folder(
+        &mut self,
+        conn: &mut Connection,
+        role: Role,
+        folder: &Folder,
+    ) -> Result<(), SyncError> {
+        let state = conn.examine(&folder.wire).await?;
+        let known_next = match self.store.folder_mark(role)? {
+            Some(mark) if mark.folder == folder.wire && mark.uid_validity == state.uid_validity => {
+                Some(mark.uid_next)
+            }
+            Some(mark) => {
+                tracing::warn!(
+                    folder = %folder.name,
+                    old = mark.uid_validity,
+                    new = state.uid_validity,
+                    "folder changed identity (UIDVALIDITY); rebuilding it by Message-ID"
+                );
+                self.store.reset_folder(role)?;
+                self.stats.rebuilt.push(folder.name.clone());
+                None
+            }
+            None => None,
+        };
+
+        let mut uids = match known_next {
+            Some(next) if next >= state.uid_next => Vec::new(),
+            Some(next) => {
+                let mut found = conn.uid_search(&format!("UID {next}:*")).await?;
+                // `n:*` matches the last message even when its UID is below n.
+                found.retain(|&uid| uid >= next);
+                found
+            }
+            None => {
+                let since = self.lookback_start.strftime("%d-%b-%Y").to_string();
+                conn.uid_search(&format!("SINCE {since}")).await?
+            }
+        };
+        if role == Role::Inbox
+            && let Some(next) = known_next
+        {
+            uids.extend(self.late_replies(conn, next).await?);
+        }
+        let uids: Vec<u32> = {
+            let set: std::collections::BTreeSet<u32> = uids.into_iter().collect();
+            set.into_iter().collect()
+        };
+
+        let mut mark = FolderMark {
+            folder: folder.wire.clone(),
+            uid_validity: state.uid_validity,
+            uid_next: known_next.unwrap_or(1),
+        };
+        for chunk in chunks(&uids, HEADER_CHUNK) {
+            let mut items = conn
+                .fetch_headers(&chunk, HEADER_FIELDS, role == Role::Sent)
+                .await?;
+            items.sort_by_key(|item| item.uid);
+            let mut work = Work::new(self.store);
+            match role {
+                Role::Sent => self.sent_chunk(conn, &mut work, items).await?,
+                Role::Inbox => self.inbox_chunk(conn, &mut work, items).await?,
+            }
+            let last = chunk.uids.last().copied().unwrap_or(0);
+            mark.uid_next = mark.uid_next.max(last.saturating_add(1));
+            let mut batch = work.drain();
+            batch.mark = Some((role, mark.clone()));
+            self.store.commit(&batch)?;
+        }
+        // Messages that arrive while we read have UIDs at or above state.uid_next and
+        // are read next time.
+        mark.uid_next = mark.uid_next.max(state.uid_next);
+        self.store.commit(&Batch {
+            mark: Some((role, mark)),
+            ..Batch::default()
+        })?;
+        Ok(())
+    }
+
+    /// INBOX messages (below the watermark, so read before) that answer a thread this
+    /// sync just started: the reply arrived before the Sent copy was seen.
+    async fn late_replies(
+        &mut self,
+        conn: &mut Connection,
+        next: u32,
+    ) -> Result<Vec<u32>, SyncError> {
+        let mut found = Vec::new();
+        if next <= 1 {
+            return Ok(found);
+        }
+        for key in std::mem::take(&mut self.new_threads) {
+            if key.contains('"') || key.contains('\\') {
+                continue;
+            }
+            let since = self.store.thread_without_print(&key)?.map(|t| {
+                t.sent_at
+                    .to_zoned(self.config.nudge.timezone.clone())
+                    .date()
+            });
+            let Some(since) = since else { continue };
+            let query = format!(
+                "UID 1:{} SINCE {} OR HEADER In-Reply-To \"{key}\" HEADER References \"{key}\"",
+                next - 1,
+                since.strftime("%d-%b-%Y")
+            );
+            found.extend(conn.uid_search(&query).await?);
+        }
+        Ok(found)
+    }
+
+    /// Sent: the user's own messages start threads (when they ask something) and, when
+    /// they answer into a tracked thread, count as a follow-up by hand.
+    async fn sent_chunk(
+        &mut self,
+        conn: &mut Connection,
+        work: &mut Work<'_>,
+        items: Vec<HeaderItem>,
+    ) -> Result<(), SyncError> {
+        let account = &self.config.account;
+        let mut wanted = Vec::new();
+        for item in items {
+            self.stats.sent_new += 1;
+            let fields = Fields::scan(&item.header);
+            let id = fields.key(&item.header);
+            if work.is_seen(&id)? {
+                work.remember_uid(Role::Sent, item.uid, &id)?;
+                continue;
+            }
+            if fields.nudger {
+                // A nudge the user sent on: replies to it belong to its thread.
+                if let Some(parent) = work.parent_thread(fields.parents.iter())? {
+                    work.link(&id, &parent);
+                    work.remember_uid(Role::Sent, item.uid, &id)?;
+                }
+                work.mark_seen(&id);
+                continue;
+            }
+            let from_user = match &fields.from {
+                Some(email) => thread::is_user(email, account),
+                // An address the quick scan cannot read: let the parser decide.
+                None => Message::parse(&item.header)
+                    .is_ok_and(|m| thread::origin(&m, account) == Origin::User),
+            };
+            // The look-back goes by arrival in the folder, as SEARCH SINCE does; the
+            // Date header is the sender's clock.
+            let arrived = item.internal_date.unwrap_or_else(Timestamp::now);
+            let day = arrived.to_zoned(self.config.nudge.timezone.clone()).date();
+            if from_user && day >= self.lookback_start {
+                wanted.push((item, id));
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(());
+        }
+
+        // Text parts a batch at a time, so that memory holds a batch, not a chunk.
+        let mut wanted = wanted.into_iter().peekable();
+        while wanted.peek().is_some() {
+            let batch: Vec<(HeaderItem, String)> = wanted.by_ref().take(BODY_CHUNK).collect();
+            let leaves: Vec<(u32, Vec<Leaf>)> = batch
+                .iter()
+                .map(|(item, _)| (item.uid, item.leaves.clone().unwrap_or_default()))
+                .collect();
+            let mut texts = fetch_texts(conn, &leaves).await?;
+            for (item, id) in batch {
+                let text = texts.remove(&item.uid);
+                self.sent_message(work, item, id, text)?;
+            }
+            // Records may be stored before the watermark that covers them, never after.
+            self.store.commit(&work.drain())?;
+        }
+        Ok(())
+    }
+
+    /// One of the user's sent messages, with its text.
+    fn sent_message(
+        &mut self,
+        work: &mut Work<'_>,
+        item: HeaderItem,
+        id: String,
+        text: Option<TextPart>,
+    ) -> Result<(), SyncError> {
+        let leaves = item.leaves.as_deref().unwrap_or_default();
+        let Some(full) = assemble(&item.header, text.as_ref(), leaves) else {
+            return Ok(());
+        };
+        let date = full
+            .date
+            .or(item.internal_date)
+            .unwrap_or_else(Timestamp::now);
+        let parent = work.find_thread(&full, date)?.filter(|p| *p != id);
+        if let Some(parent) = &parent
+            && let Some(t) = work.thread_mut(parent)?
+        {
+            t.add_followup(&id, date);
+            work.link(&id, parent);
+            self.stats.followups += 1;
+        }
+        let asks = analysis::track(&full);
+        let tracked = !asks.asks.is_empty()
+            && match ThreadRecord::from_sent(&full, date, asks) {
+                Some(t) => {
+                    self.new_threads.push(t.message_id.clone());
+                    work.start(t);
+                    self.stats.threads_started += 1;
+                    true
+                }
+                None => false,
+            };
+        if tracked || parent.is_some() {
+            work.remember_uid(Role::Sent, item.uid, &id)?;
+            self.note_keywords(work, &id, &item.flags)?;
+        }
+        work.mark_seen(&id);
+        Ok(())
+    }
+
+    /// INBOX: mail that links to a tracked thread is a reply; its text is fetched and
+    /// judged against the thread's asks, in arrival order. Most of INBOX is unrelated
+    /// mail, so a quick scan of the header decides before anything is parsed.
+    async fn inbox_chunk(
+        &mut self,
+        conn: &mut Connection,
+        work: &mut Work<'_>,
+        items: Vec<HeaderItem>,
+    ) -> Result<(), SyncError> {
+        let account = &self.config.account;
+        let mut linked = Vec::new();
+        for item in items {
+            self.stats.inbox_new += 1;
+            let fields = Fields::scan(&item.header);
+            let id = fields.key(&item.header);
+            if work.is_seen(&id)? {
+                work.remember_uid(Role::Inbox, item.uid, &id)?;
+                continue;
+            }
+            // nudger's own reminders are not replies.
+            if fields.nudger {
+                continue;
+            }
+            let by_reference = work.parent_thread(fields.parents.iter())?;
+            if by_reference.is_none() && !work.subject_is_tracked(&fields)? {
+                continue;
+            }
+            let Ok(msg) = Message::parse(&item.header) else {
+                continue;
+            };
+            // The user's own mail (a Bcc to self) is read from Sent.
+            if thread::origin(&msg, account) != Origin::Other {
+                continue;
+            }
+            let date = msg
+                .date
+                .or(item.internal_date)
+                .unwrap_or_else(Timestamp::now);
+            let key = match by_reference {
+                Some(key) => Some(key),
+                None => work.find_thread(&msg, date)?,
+            };
+            if let Some(key) = key {
+                linked.push((item, msg, id, date, key));
+            }
+        }
+        if linked.is_empty() {
+            return Ok(());
+        }
+
+        let mut linked = linked.into_iter().peekable();
+        while linked.peek().is_some() {
+            let batch: Vec<_> = linked.by_ref().take(BODY_CHUNK).collect();
+            let uids: Vec<u32> = batch.iter().map(|(item, ..)| item.uid).collect();
+            let mut leaves: HashMap<u32, Vec<Leaf>> = HashMap::new();
+            for chunk in chunks(&uids, BODY_CHUNK) {
+                leaves.extend(conn.fetch_structure(&chunk).await?);
+            }
+            let wanted: Vec<(u32, Vec<Leaf>)> = uids
+                .iter()
+                .map(|uid| (*uid, leaves.get(uid).cloned().unwrap_or_default()))
+                .collect();
+            let mut texts = fetch_texts(conn, &wanted).await?;
+            for (item, header_msg, id, date, key) in batch {
+                let leaves = leaves.remove(&item.uid).unwrap_or_default();
+                let reply = assemble(&item.header, texts.remove(&item.uid).as_ref(), &leaves)
+                    .unwrap_or(header_msg);
+                let Some(t) = work.thread_mut(&key)? else {
+                    continue;
+                };
+                // Judging an automatic reply changes no verdict; it is only recorded.
+                let auto = t.tracked.judge(&reply).auto_reply;
+                t.add_reply(&reply, &id, date, auto);
+                if auto {
+                    self.stats.auto_replies += 1;
+                } else {
+                    self.stats.replies_judged += 1;
+                }
+                work.link(&id, &key);
+                work.mark_seen(&id);
+                work.remember_uid(Role::Inbox, item.uid, &id)?;
+                self.note_keywords(work, &id, &item.flags)?;
+            }
+            self.store.commit(&work.drain())?;
+        }
+        Ok(())
+    }
+
+    fn note_keywords(
+        &mut self,
+        work: &Work<'_>,
+        id: &str,
+        flags: &[String],
+    ) -> Result<(), SyncError> {
+        if let Some(key) = work.thread_of(id)? {
+            *self.silenced.entry(key).or_default() |= has_no_nudge(flags);
+        }
+        Ok(())
+    }
+
+    /// Re-reads the flags of the messages of threads that could still be nudged, so a
+    /// `$NoNudge` set (or cleared) in any client takes effect. The folder is selected.
+    async fn refresh_keywords(
+        &mut self,
+        conn: &mut Connection,
+        role: Role,
+    ) -> Result<(), SyncError> {
+        let mut open: HashMap<String, bool> = HashMap::new();
+        let mut by_uid: HashMap<u32, String> = HashMap::new();
+        for (uid, id) in self.store.uids(role)? {
+            let Some(key) = self.store.thread_of(&id)? else {
+                continue;
+            };
+            let is_open = match open.get(&key) {
+                Some(known) => *known,
+                None => {
+                    let is_open = self
+                        .store
+                        .thread_without_print(&key)?
+                        .is_some_and(|t| t.open_asks() > 0 && !t.declined);
+                    open.insert(key.clone(), is_open);
+                    is_open
+                }
+            };
+            if is_open {
+                by_uid.insert(uid, key);
+            }
+        }
+        let uids: Vec<u32> = by_uid.keys().copied().collect();
+        for chunk in chunks(&uids, HEADER_CHUNK) {
+            for (uid, flags) in conn.fetch_flags(&chunk).await? {
+                if let Some(key) = by_uid.get(&uid) {
+                    *self.silenced.entry(key.clone()).or_default() |= has_no_nudge(&flags);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes changed `$NoNudge` states.
+    fn apply_keywords(&mut self) -> Result<(), SyncError> {
+        let mut batch = Batch::default();
+        for (key, silenced) in std::mem::take(&mut self.silenced) {
+            if let Some(mut t) = self.store.thread_without_print(&key)?
+                && t.no_nudge != silenced
+            {
+                tracing::info!(thread = %key, silenced, "$NoNudge changed");
+                t.no_nudge = silenced;
+                self.stats.keywords_changed += 1;
+                batch.threads.push(t);
+            }
+        }
+        Ok(self.store.commit(&batch)?)
+    }
+}
+
+fn has_no_nudge(flags: &[String]) -> bool {
+    flags
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(NO_NUDGE_KEYWORD))
+}
+
+/// The few header fields that decide whether a message matters, read without a full
+/// parse: most of INBOX is unrelated mail, and parsing every header would cost more
+/// than fetching it.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Fields {
+    message_id: Option<String>,
+    /// In-Reply-To first, then References nearest first.
+    parents: Vec<String>,
+    /// Raw (possibly RFC 2047-encoded), unfolded.
+    subject: Option<String>,
+    /// The address of From, lower-cased, when it is plainly written.
+    from: Option<String>,
+    nudger: bool,
+}
+
+impl Fields {
+    fn scan(header: &[u8]) -> Fields {
+        let mut fields = Fields::default();
+        let mut references = Vec::new();
+        for (name, value) in header_fields(header) {
+            if name.eq_ignore_ascii_case("message-id") {
+                fields.message_id = message_ids(&value).into_iter().next();
+            } else if name.eq_ignore_ascii_case("in-reply-to") {
+                fields.parents.extend(message_ids(&value));
+            } else if name.eq_ignore_ascii_case("references") {
+                references = message_ids(&value);
+            } else if name.eq_ignore_ascii_case("subject") {
+                fields.subject = Some(value);
+            } else if name.eq_ignore_ascii_case("from") {
+                fields.from = plain_address(&value);
+            } else if name.eq_ignore_ascii_case("x-nudger-id") {
+                fields.nudger = !value.trim().is_empty();
+            }
+        }
+        fields.parents.extend(references.into_iter().rev());
+        fields
+    }
+
+    /// A message's identity: its Message-ID, or for the rare message without one a
+    /// stable stand-in made from its header fields (the same bytes every fetch).
+    fn key(&self, header: &[u8]) -> String {
+        match &self.message_id {
+            Some(id) => id.clone(),
+            None => {
+                // FNV-1a: stable across builds, unlike std's hasher.
+                let hash = header.iter().fold(0xcbf29ce484222325u64, |h, b| {
+                    (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+                });
+                format!("{hash:016x}@no-message-id.nudger")
+            }
+        }
+    }
+}
+
+/// The (name, unfolded value) pairs of a header block.
+fn header_fields(header: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(header);
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in text.split('\n') {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = fields.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            fields.push((name.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    fields
+}
+
+/// `Name <a@b>` or `a@b` → `a@b`, lower-cased; None for anything less plain (groups,
+/// several addresses, encoded words in the address).
+fn plain_address(value: &str) -> Option<String> {
+    let addr = match (value.rfind('<'), value.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &value[open + 1..close],
+        (None, None) => value,
+        _ => return None,
+    };
+    let addr = addr.trim();
+    let plain =
+        addr.contains('@') && !addr.contains([',', ' ', '"', ';', ':', '=']) && addr.is_ascii();
+    plain.then(|| addr.to_ascii_lowercase())
+}
+
+/// Fetches the text part of each message, grouped by section so that one FETCH serves
+/// many messages. Messages without a text part get nothing.
+async fn fetch_texts(
+    conn: &mut Connection,
+    messages: &[(u32, Vec<Leaf>)],
+) -> Result<HashMap<u32, TextPart>, SyncError> {
+    let mut by_section: BTreeMap<Vec<u32>, Vec<u32>> = BTreeMap::new();
+    for (uid, leaves) in messages {
+        if let Some(leaf) = structure::text_leaf(leaves) {
+            by_section
+                .entry(leaf.section.clone())
+                .or_default()
+                .push(*uid);
+        }
+    }
+    let mut out = HashMap::new();
+    for (section, uids) in by_section {
+        for chunk in chunks(&uids, BODY_CHUNK) {
+            out.extend(conn.fetch_text(&chunk, &section, MAX_TEXT_BYTES).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// Builds the message the analysis reads from the header fields and one text part:
+/// for a part of a multipart message, the part's own MIME header replaces the message's
+/// Content-Type. Attachments are listed from the structure, never downloaded.
+fn assemble(header: &[u8], text: Option<&TextPart>, leaves: &[Leaf]) -> Option<Message> {
+    let mut raw = Vec::with_capacity(header.len() + text.map_or(0, |t| t.body.len()) + 64);
+    match text {
+        Some(TextPart {
+            mime_header: Some(mime),
+            body,
+        }) => {
+            raw.extend_from_slice(&strip_fields(
+                header,
+                &["content-type", "content-transfer-encoding", "mime-version"],
+            ));
+            raw.extend_from_slice(b"MIME-Version: 1.0\r\n");
+            raw.extend_from_slice(trim_blank_lines(mime));
+            raw.extend_from_slice(b"\r\n\r\n");
+            raw.extend_from_slice(body);
+        }
+        Some(TextPart {
+            mime_header: None,
+            body,
+        }) => {
+            raw.extend_from_slice(trim_blank_lines(header));
+            raw.extend_from_slice(b"\r\n\r\n");
+            raw.extend_from_slice(body);
+        }
+        None => {
+            // No readable text: keep the headers, but not a multipart Content-Type that
+            // would make the parser look for parts that are not there.
+            raw.extend_from_slice(&strip_fields(header, &["content-type"]));
+            raw.extend_from_slice(b"\r\n");
+        }
+    }
+    let mut msg = Message::parse(&raw).ok()?;
+    msg.attachments = structure::attachments(leaves);
+    Some(msg)
+}
+
+fn trim_blank_lines(bytes: &[u8]) -> &[u8] {
+    let mut end = bytes.len();
+    while end > 0 && matches!(bytes[end - 1], b'\r' | b'\n') {
+        end -= 1;
+    }
+    &bytes[..end]
+}
+
+/// The header without the named fields (with their folded continuation lines), ending
+/// with one line break.
+fn strip_fields(header: &[u8], names: &[&str]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(header.len());
+    let mut skipping = false;
+    for line in trim_blank_lines(header).split_inclusive(|&b| b == b'\n') {
+        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if !continuation {
+            let name = line
+                .split(|&b| b == b':')
+                .next()
+                .map(|n| String::from_utf8_lossy(n).trim().to_ascii_lowercase())
+                .unwrap_or_default();
+            skipping = names.contains(&name.as_str());
+        }
+        if !skipping {
+            out.extend_from_slice(line);
+        }
+    }
+    if !out.ends_with(b"\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// The records one chunk changes, over the store: lookups see this chunk's own links
+/// and threads before they are committed.
+struct Work<'s> {
+    store: &'s Store,
+    threads: HashMap<String, ThreadRecord>,
+    links: HashMap<String, String>,
+    seen: HashSet<String>,
+    batch: Batch,
+}
+
+impl<'s> Work<'s> {
+    fn new(store: &'s Store) -> Work<'s> {
+        Work {
+            store,
+            threads: HashMap::new(),
+            links: HashMap::new(),
+            seen: HashSet::new(),
+            batch: Batch::default(),
+        }
+    }
+
+    fn thread_of(&self, id: &str) -> Result<Option<String>, SyncError> {
+        if let Some(key) = self.links.get(id) {
+            return Ok(Some(key.clone()));
+        }
+        Ok(self.store.thread_of(id)?)
+    }
+
+    fn thread_mut(&mut self, key: &str) -> Result<Option<&mut ThreadRecord>, SyncError> {
+        if !self.threads.contains_key(key) {
+            match self.store.thread(key)? {
+                Some(t) => {
+                    self.threads.insert(key.to_string(), t);
+                }
+                None => return Ok(None),
+            }
+        }
+        Ok(self.threads.get_mut(key))
+    }
+
+    fn is_seen(&self, id: &str) -> Result<bool, SyncError> {
+        Ok(self.seen.contains(id) || self.store.is_seen(id)?)
+    }
+
+    fn mark_seen(&mut self, id: &str) {
+        if self.seen.insert(id.to_string()) {
+            self.batch.seen.push(id.to_string());
+        }
+    }
+
+    fn link(&mut self, id: &str, key: &str) {
+        // A message that starts its own thread stays linked to it.
+        if self.links.get(id).is_some_and(|k| k == id) {
+            return;
+        }
+        self.links.insert(id.to_string(), key.to_string());
+        self.batch.links.push((id.to_string(), key.to_string()));
+    }
+
+    fn start(&mut self, t: ThreadRecord) {
+        let key = t.message_id.clone();
+        let (subject, _) = thread::normalize_subject(&t.subject);
+        if !subject.is_empty() {
+            self.batch.subjects.push((subject, key.clone()));
+        }
+        self.links.insert(key.clone(), key.clone());
+        self.batch.links.push((key.clone(), key.clone()));
+        self.threads.insert(key, t);
+    }
+
+    /// Remembers where a message of a thread lives, to re-read its flags.
+    fn remember_uid(&mut self, role: Role, uid: u32, id: &str) -> Result<(), SyncError> {
+        if self.thread_of(id)?.is_some() {
+            self.batch.uids.push((role, uid, id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// The thread a message answers, by its parent ids (In-Reply-To, References) only.
+    fn parent_thread<'i>(
+        &self,
+        parents: impl Iterator<Item = &'i String>,
+    ) -> Result<Option<String>, SyncError> {
+        for parent in parents {
+            if let Some(key) = self.thread_of(parent)? {
+                return Ok(Some(key));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The thread a message answers: by its threading headers, else by subject,
+    /// participants and time (the newest thread that fits).
+    fn find_thread(&mut self, msg: &Message, date: Timestamp) -> Result<Option<String>, SyncError> {
+        let parents: Vec<String> = msg.parent_ids().map(str::to_string).collect();
+        if let Some(key) = self.parent_thread(parents.iter())? {
+            return Ok(Some(key));
+        }
+        let (subject, is_reply) = thread::normalize_subject(&msg.subject);
+        if !is_reply || subject.is_empty() {
+            return Ok(None);
+        }
+        let mut keys = self.store.threads_with_subject(&subject)?;
+        keys.extend(
+            self.batch
+                .subjects
+                .iter()
+                .filter(|(s, _)| *s == subject)
+                .map(|(_, k)| k.clone()),
+        );
+        let mut best: Option<(Timestamp, String)> = None;
+        for key in keys {
+            if let Some(t) = self.thread_mut(&key)?
+                && t.matches_by_subject(msg, date, SUBJECT_WINDOW)
+                && best.as_ref().is_none_or(|(at, _)| t.sent_at > *at)
+            {
+                best = Some((t.sent_at, key));
+            }
+        }
+        Ok(best.map(|(_, key)| key))
+    }
+
+    /// Whether a message may belong to a thread by subject: a reply-style subject that a
+    /// tracked thread has. Encoded subjects cannot be told without parsing: maybe.
+    fn subject_is_tracked(&self, fields: &Fields) -> Result<bool, SyncError> {
+        let Some(raw) = &fields.subject else {
+            return Ok(false);
+        };
+        if raw.contains("=?") {
+            return Ok(true);
+        }
+        let (subject, is_reply) = thread::normalize_subject(raw);
+        if !is_reply || subject.is_empty() {
+            return Ok(false);
+        }
+        Ok(self.batch.subjects.iter().any(|(s, _)| *s == subject)
+            || !self.store.threads_with_subject(&subject)?.is_empty())
+    }
+
+    /// What this overlay holds, for a commit; lookups then go to the store again.
+    fn drain(&mut self) -> Batch {
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.threads = self.threads.drain().map(|(_, t)| t).collect();
+        self.links.clear();
+        self.seen.clear();
+        batch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &[u8] = b"Message-ID: <a@x>\r\nFrom: dana@example.org\r\nSubject: Re: Contract\r\nContent-Type: multipart/mixed;\r\n boundary=\"b1\"\r\nMIME-Version: 1.0\r\n\r\n";
+
+    #[test]
+    fn folded_fields_are_stripped() {
+        let out = strip_fields(HEADER, &["content-type", "mime-version"]);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            !text.contains("boundary") && !text.contains("multipart"),
+            "{text}"
+        );
+        assert!(text.contains("Subject: Re: Contract\r\n"));
+        assert!(text.ends_with("\r\n") && !text.ends_with("\r\n\r\n"));
+    }
+
+    #[test]
+    fn part_of_multipart_is_decoded_with_its_own_mime_header() {
+        let part = TextPart {
+            mime_header: Some(
+                b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                    .to_vec(),
+            ),
+            body: b"Gr=C3=BC=C3=9Fe, the date is fine.\r\n".to_vec(),
+        };
+        let leaves = vec![
+            Leaf {
+                section: vec![1],
+                mime: "text/plain".into(),
+                attachment: false,
+                name: None,
+                size: 40,
+            },
+            Leaf {
+                section: vec![2],
+                mime: "application/pdf".into(),
+                attachment: true,
+                name: Some("big.pdf".into()),
+                size: 20_000_000,
+            },
+        ];
+        let msg = assemble(HEADER, Some(&part), &leaves).unwrap();
+        assert_eq!(msg.message_id.as_deref(), Some("a@x"));
+        assert_eq!(msg.body.trim(), "Grüße, the date is fine.");
+        assert_eq!(msg.attachments.len(), 1);
+        assert_eq!(msg.attachments[0].size, 20_000_000);
+    }
+
+    #[test]
+    fn single_part_body_uses_the_message_header() {
+        let header = b"Message-ID: <b@x>\r\nFrom: a@b.c\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
+        let part = TextPart {
+            mime_header: None,
+            body: b"Caf=E9?\r\n".to_vec(),
+        };
+        let msg = assemble(header, Some(&part), &[]).unwrap();
+        assert_eq!(msg.body.trim(), "Café?");
+    }
+
+    #[test]
+    fn headers_only_when_no_text_part() {
+        let msg = assemble(HEADER, None, &[]).unwrap();
+        assert_eq!(msg.subject, "Re: Contract");
+        assert!(msg.body.trim().is_empty());
+    }
+
+    #[test]
+    fn messages_without_id_get_a_stable_key() {
+        let header = b"From: a@b.c\r\nSubject: x\r\n\r\n";
+        let a = Fields::scan(header).key(header);
+        assert_eq!(a, Fields::scan(header).key(header));
+        assert!(a.ends_with("@no-message-id.nudger"));
+        let other = b"From: a@b.c\r\nSubject: y\r\n\r\n";
+        assert_ne!(a, Fields::scan(other).key(other));
+    }
+
+    #[test]
+    fn quick_scan_agrees_with_the_parser() {
+        let header = b"Message-ID: <m1@x>\r\nIn-Reply-To: <p2@x>\r\nReferences: <p0@x>\r\n <p1@x> <p2@x>\r\nFrom: \"Reyes, Dana\" <Dana@Example.org>\r\nSubject: Re: [team]\r\n Budget\r\nX-Nudger-Id: n1\r\n\r\n";
+        let f = Fields::scan(header);
+        let parsed = Message::parse(header).unwrap();
+        assert_eq!(f.message_id, parsed.message_id);
+        assert_eq!(
+            f.parents,
+            parsed.parent_ids().map(str::to_string).collect::<Vec<_>>()
+        );
+        assert_eq!(f.from.as_deref(), Some("dana@example.org"));
+        assert_eq!(f.subject.as_deref(), Some("Re: [team] Budget"));
+        assert!(f.nudger);
+    }
+
+    #[test]
+    fn only_plain_addresses_are_read_quickly() {
+        assert_eq!(plain_address("a@b.c").as_deref(), Some("a@b.c"));
+        assert_eq!(plain_address("Me <ME@b.c>").as_deref(), Some("me@b.c"));
+        assert_eq!(plain_address("a@b.c, d@e.f"), None);
+        assert_eq!(plain_address("undisclosed-recipients:;"), None);
+    }
+
+    #[test]
+    fn no_nudge_keyword_any_case() {
+        assert!(has_no_nudge(&["\\Seen".into(), "$nonudge".into()]));
+        assert!(!has_no_nudge(&["\\Seen".into()]));
+    }
+}
