@@ -8,3 +8,5 @@
 pub mod analysis;
 pub mod config;
 pub mod message;
+pub mod nudge;
+pub mod schedule;

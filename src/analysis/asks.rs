@@ -52,6 +52,7 @@ static PLEASANTRY: LazyLock<Regex> = LazyLock::new(|| {
       | ^(how|what)\s+about\s+(that|this)\s*[?!]
       | ^right\s*\?
       | ^(make|makes)\s+sense\s*\?
+      | \blet\s+me\s+know\s+(what|if|whether)\s+(other|more|further|any\s+other|else)\b.*\b(details|info|information|provide|help)\b
       | ^(nothing|no\s+(need|action|rush|reply|response|worries))\b | ^no\s+\w+\s+(needed|required|necessary)\b | \b(nothing|no\s+action|no\s+reply|no\s+response)\s+(is\s+)?(needed|required|necessary)\b
     ")
 });
@@ -73,6 +74,11 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
       | \b(i|we)\s*('d|\s+would|\s+'d)(\s+(also|really|just|still))?\s+(like|love|need|want)\s+(to\s+(know|hear|ask|receive|confirm|check|understand|find\s+out|learn)|to\s+(get|have|see)\s+(any|some|your)|your|you\s+to|an?\s+(update|copy|answer|quote|estimate|confirmation|response|reply|list|sample)|some\s+(advice|help|feedback|input|guidance|pointers)|any\s+(advice|help|feedback|input|guidance|pointers))\b
       | \b(i|we)\s+(also\s+|still\s+|really\s+|just\s+)?(need|require)\s+(you\s+to|your|from\s+you|to\s+(know|get|have|see|receive|confirm|check|understand)|(the|a|an|some|any)\s+[\w\s-]+?\s+from\s+you)\b
       | \b(need|needs|needed)\s+from\s+you\b
+      | \bis\s+there\s+(a|any)\s+(way|chance|option|possibility)\b
+      | \blooking\s+for\s+(someone|somebody|anyone|anybody|a\s+volunteer|volunteers|help|feedback|reviewers?|input)\b
+      | \b(i|we)('d|\s+would)\s+(also\s+)?ask\s+(you|that\s+you)\b
+      | \b(i|we)('d|\s+would)\s+(also\s+)?like\s+to\s+(reserve|book|order|schedule|arrange|request|add|change|cancel|move|extend|upgrade|return)\b
+      | \b(i|we)('ll|\s+will|'d|\s+would)\s+(also\s+|still\s+)?need\s+(the|your|a|an|some)\b.*\b(by|before|no\s+later\s+than)\s+\w+
       | \b(i|we)('d|\s+would)\s+(also\s+|still\s+)?need\b
       | \bneed\b.*\b(back|from\s+you|returned|signed)\b.*\b(by|before)\b
       | \bwe(\s+also|'d\s+also)?\s+(need|want|'d\s+like|would\s+like)\s+to\s+know\b
@@ -273,12 +279,20 @@ pub fn question_clause(core: &str) -> &str {
             r"(?i)(,\s+but\s+|;\s+|\s+[-—–]\s+|:\s+)(what|how|why|when|where|who|which|is|are|do|does|did|can|could|would|will|should|have|has)\b",
         )
     });
+    static POINTS_BACK: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?i)^\w+\s+(that|this|it|they|those)\b"));
     let Some(q) = core.find('?') else { return core };
-    CLAUSE
+    let clause = CLAUSE
         .captures_iter(&core[..q])
         .last()
         .and_then(|c| c.get(2))
-        .map_or(core, |m| &core[m.start()..])
+        .map_or(core, |m| &core[m.start()..]);
+    // "We'd like to pay on 30-day terms - is that possible?" asks about what came before.
+    if POINTS_BACK.is_match(clause) {
+        core
+    } else {
+        clause
+    }
 }
 
 /// Has a real question mark: not one inside a URL (already replaced) and not an aside

@@ -101,7 +101,7 @@ enum Act {
 static ACK: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)^(
         (many\s+)?thanks?(\s+you)?(\s+(so|very)\s+much)?(\s+(for|again)\b.*)?
-      | thx.* | ty | cheers | got\s+it.* | received.* | noted.* | understood.* | will\s+do.*
+      | thx.* | ty | cheers | got\s+it.* | received.* | noted.* | understood.*
       | (ok|okay|great|perfect|cool|awesome|excellent|wonderful|lovely|nice)(\s+thanks?.*)?
       | (i\s+)?hope\s+.* | (happy|glad)\s+to\s+help.* | (so\s+)?(sorry|apologies)\s+(for|about)\b.*
       | answers?\s+(below|inline|in\s+line).* | see\s+(my\s+)?(answers|responses|comments)\s+(below|inline).*
@@ -118,6 +118,9 @@ static DEFER: LazyLock<Regex> = LazyLock::new(|| {
         \b(get|come|circle|revert)\s+back\s+(to\s+you|on|with|about)\b
       | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll|she\s+will|he\s+will|they\s+will|let\s+me|let\s+us|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+|still\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|dig|investigate|think|review|consult|test|try|run\s+((it|this|that|them)\s+)?(by|past)|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
       | \b(let\s+me|need\s+to|have\s+to)\s+ask\b
+      | \b(let\s+me|i'll|i\s+will|we'll)\s+(pick|take)\s+(this|it|that)\s+(up|on)\b
+      | \bnot\s+sure\s+(yet|if|whether)\b
+      | \b(i'd|i\s+would|we'd|we\s+would)\s+hope\s+to\b
       | \b(i'll|we'll|i\s+will|we\s+will)\s+revert\b
       | \b(i'll|i\s+will|we'll|we\s+will|i'm\s+going\s+to|we're\s+going\s+to)\s+(take|have)\s+a\s+(closer\s+)?look\b
       | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll)\s+(send|share|forward|get|have|provide|email|confirm|reply|answer|respond)\b.*\b(later|tomorrow|tonight|soon|shortly|once|after|when|by|next|then|end\s+of|over\s+the\s+weekend|this\s+weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this\s+(afternoon|evening|week))\b
@@ -145,6 +148,10 @@ static NO_ANSWER: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b((would|'d)\s+also\s+like\s+to\s+know|also\s+interested|same\s+question|wondering\s+the\s+same|following\s+this\s+thread)\b|^(that|this|it)\s+(decides|determines|depends\s+on|will\s+decide|will\s+determine)\b|\b(depending|depends)\s+on\s+(that|this|it|which|whether|what)\b",
     )
 });
+
+/// "Sure", "OK", "Will do": taking something on, not stating a fact.
+static TAKES_ON: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^(sure|ok|okay|of\s+course|absolutely|certainly|will\s+do)\b"));
 
 /// "Ana is out sick today": why nobody answers yet, not an answer.
 static ABSENCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -186,7 +193,7 @@ static REST: LazyLock<Regex> = LazyLock::new(|| {
 
 static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|(i'm|i\s+am|we're|we\s+are)\s+(happy|glad|fine|ok|okay|able|available|free|in)|(we|i|they|she|he)\s+(can|could|will|would|do|did|don't|didn't|can't|cannot|won't|'ll|'d)\b|(we|i)'(ll|d)\b|(it|that|this)\s+(is|isn't|was|wasn't|does|doesn't|will|won't)\b|(it's|that's)\b|(it|that|this|they|she|he)'ll\b|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
+        r"(?ix)^(yes|yeah|yep|yup|no|nope|nah|sure|of\s+course|absolutely|definitely|certainly|correct|exactly|indeed|agreed|approved|confirmed|unfortunately|sadly|afraid\s+not|not\s+really|not\s+at\s+all|never|none|ok|okay|fine|works|that\s+works|sounds\s+good|sounds\s+great|looks\s+good|go\s+ahead|please\s+do|\+1|-1|\+0|lgtm|happy\s+to|that's\s+(right|correct|fine)|you're\s+welcome\s+to|(i'm|i\s+am|we're|we\s+are)\s+(happy|glad|fine|ok|okay|able|available|free|in)|(we|i|they|she|he)\s+(can|could|will|would|do|did|don't|didn't|can't|cannot|won't|'ll|'d)\b|(we|i)'(ll|d)\b|(it|that|this)\s+(is|isn't|was|wasn't|does|doesn't|will|won't)\b|(it's|that's)\b|(it|that|this|they|she|he)'ll\b|totally|for\s+sure|the\s+more\s+the\s+merrier|no\s+problem|not\s+a\s+problem|by\s+all\s+means)\b",
     )
 });
 
@@ -245,6 +252,10 @@ struct Wants {
     experience: bool,
     /// Offers something ("Is there anything I can do to help?", "Should I ...?").
     offer: bool,
+    /// Asks for something to be done ("Can you book ...", "Please reset ...").
+    request: bool,
+    /// Asks "how many" or "how much" outright.
+    count: bool,
     /// Words naming the alternatives of "A or B?".
     options: Vec<String>,
 }
@@ -260,7 +271,7 @@ static PRACTICE: LazyLock<Regex> = LazyLock::new(|| {
 /// missing two forklifts", "Read through it last night".
 static REVIEWED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(fine|good|great|ok|okay|looks|missing|wrong|correct|typos?|change|add|remove|approved?|lgtm|read|reviewed|went\s+through|comments?|suggest|fix|needs?)\b",
+        r"(?i)[+-]1\b|\b(fine|good|great|ok|okay|looks|missing|wrong|correct|typos?|change|add|remove|approved?|lgtm|read|reviewed|went\s+through|comments?|suggest|fix|needs?)\b",
     )
 });
 
@@ -286,11 +297,11 @@ static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// What an ask's wording says about the answer it wants; matched in one pass.
-const WH_WHEN: &str = r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b";
+const WH_WHEN: &str = r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|(which|what)\s+(week|weekday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|afternoon|evening|slot)|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b";
 
 const WH_NUMBER: &str = r"(?i)\bhow\s+(many|much|long|big|often|far|high|low)\b|\b(are|is)\s+there\s+any\b|\b(value|worth|maximum|minimum|level|levels|limit|percent|temperature|humidity|weight|length|width|height|dimensions|number\s+of|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b";
 
-const WH_WHO: &str = r"(?i)\b(who|whom|whose)\b|\bwhich\s+(person|people|contact|customer|client|members?|colleagues?|staff)\b|\bwhich\s+of\s+(your|the|our)\s+(team|staff|people|colleagues)";
+const WH_WHO: &str = r"(?i)\b(who|whom|whose)\b|\bname\s+of\b|\bwhich\s+(person|people|contact|customer|client|members?|colleagues?|staff)\b|\bwhich\s+of\s+(your|the|our)\s+(team|staff|people|colleagues)";
 
 const WH_WHERE: &str = r"(?i)\bwhere\b|\b(office|venue|location|place)\b";
 
@@ -300,7 +311,7 @@ const SEND_ASK: &str = r"(?i)\b(send|share|forward|provide|attach|email|e-mail|r
 
 const ADVICE_ASK: &str = r"(?i)\b(hints?|ideas?|advice|suggestions?|recommendations?|tips?|pointers?|workaround|how\s+(do|can|should|could)\s+(i|we|one)|what\s+(should|can|could)\s+(i|we)|(has|had|seen)\s+(such|this|the\s+same|a\s+similar)\s+(issue|problem|error))\b";
 
-const PICK_ASK: &str = r"(?i)\b(prefer|preference|rather|which\s+(one|option|version|date|day|time|slot|of\s+(these|the|them))|choose|pick|go\s+with)\b";
+const PICK_ASK: &str = r"(?i)\b(prefer|preference|rather|which\s+(one|option|version|date|day|time|slot|of\s+(these|the|them))|choose|pick|go\s+with|suits?\s+you|works\s+(best\s+)?for\s+you|best\s+for\s+you)\b";
 
 const UPDATE_ASK: &str = r"(?i)\b(any\s+)?(update|updates|news|progress|status)\b";
 
@@ -315,7 +326,11 @@ const OFFER_ASK: &str = r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|sh
 /// "How would you like the credit line to read?", "What title should we print?"
 const WORDING_ASK: &str = r"(?i)\b(how|what)\b.*\b(read|say|wording|worded|title|caption|credit|spell|spelled|spelt|appear)\b";
 
-const WANT_PATTERNS: [&str; 14] = [
+/// "Can you book ...", "Could you send someone ...", "Please reset ...".
+const REQUEST_ASK: &str = r"(?i)^\W*([\w'-]+[,:]?\s+)?(can|could|would|will)\s+you\b|\b(please|kindly)\b|\b(i|we)('d|\s+would)?\s+(also\s+)?need\b";
+
+const WANT_PATTERNS: [&str; 15] = [
+    REQUEST_ASK,
     WORDING_ASK,
     WH_WHEN,
     WH_NUMBER,
@@ -368,6 +383,8 @@ fn wants(ask: &str) -> Wants {
         review: has(REVIEW_ASK),
         experience: has(EXPERIENCE_ASK),
         offer: has(OFFER_ASK),
+        request: has(REQUEST_ASK),
+        count: lower.contains("how many") || lower.contains("how much"),
         options: options(&lower),
     }
 }
@@ -858,14 +875,29 @@ impl Prose<'_> {
 fn yes_no_answer(u: &Unit) -> bool {
     static ACCEPT: LazyLock<Regex> = LazyLock::new(|| {
         re(
-            r"(?i)\b(works|work\s+(for|with)\s+(me|us)|suits\s+(me|us)|(is|are)\s+(fine|good|ok|okay|perfect|great)|sounds\s+good|no\s+problem|(all|you're|you\s+are|we're|we\s+are)\s+(all\s+)?set|booked|scheduled|arranged|sorted|done|taken\s+care\s+of|on\s+it|i'll\s+be\s+there|count\s+me\s+in)\b",
+            r"(?i)\b(works|work\s+(for|with)\s+(me|us)|suits\s+(me|us)|(is|are)\s+(fine|good|ok|okay|perfect|great)|sounds\s+good|no\s+problem|i'll\s+be\s+there|count\s+me\s+in)\b",
         )
     });
     static CONJUNCTION: LazyLock<Regex> =
         LazyLock::new(|| re(r"(?i)^(and|but|so|also|plus|oh|as\s+for\s+that)\b[,\s]*"));
     let text = bare(&u.text);
     let text = CONJUNCTION.find(text).map_or(text, |m| &text[m.end()..]);
-    YES_NO_START.is_match(text) || (text.split_whitespace().count() <= 12 && ACCEPT.is_match(text))
+    // "30 days is fine for co-ops - put the terms on the PO": the first clause decides.
+    let first = text.split([';', '-', '—', '–']).next().unwrap_or(text);
+    YES_NO_START.is_match(text)
+        || (first.split_whitespace().count() <= 12 && ACCEPT.is_match(first))
+}
+
+/// "Done now.", "Booked for Thursday": a request was carried out. Answers requests, not
+/// questions ("once or twice daily?" is not answered by "Done").
+fn carried_out(u: &Unit) -> bool {
+    static DONE: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)\b(done|booked|scheduled|arranged|sorted|fixed|sent|added|reset|taken\s+care\s+of|on\s+it|will\s+do|no\s+problem|sure\s+thing|(you're|you\s+are|we're|we\s+are|all)\s+(all\s+)?set)\b",
+        )
+    });
+    let text = bare(&u.text);
+    text.split_whitespace().count() <= 15 && DONE.is_match(text)
 }
 
 /// The unit speaks to the need: one shared word in passing is not enough; the shape must
@@ -940,10 +972,12 @@ fn generic_shape(need: &Need, unit: &Unit) -> f32 {
         shape = shape.max(1.0);
     }
     if wants.number && NUMBER_WORDS.is_match(text) {
-        shape = shape.max(0.8);
+        // "How many instructors?" is answered by any number; "the insurance value" by
+        // most.
+        shape = shape.max(if wants.count { 1.0 } else { 0.8 });
     }
     if wants.who && PERSON.is_match(text) {
-        shape = shape.max(0.7);
+        shape = shape.max(1.0);
     }
     if wants.place && PLACE_WORDS.is_match(text) {
         shape = shape.max(0.6);
@@ -956,7 +990,7 @@ fn generic_shape(need: &Need, unit: &Unit) -> f32 {
     }) {
         shape = shape.max(1.2);
     }
-    if wants.yes_no && yes_no_answer(unit) {
+    if (wants.yes_no && yes_no_answer(unit)) || (wants.request && carried_out(unit)) {
         shape = shape.max(1.0);
     }
     shape
@@ -1191,8 +1225,12 @@ fn act(sentence: &str) -> Act {
     });
     let text = sentence.trim();
     let bare = bare(text);
-    // "Yes, Tendai will be going, I'll send the form tomorrow" answers first.
-    if SUGGESTION.is_match(bare) || (STRONG_YES_NO.is_match(bare) && !text.ends_with('?')) {
+    // "Yes, Tendai will be going, I'll send the form tomorrow" answers first; "Sure, let
+    // me pick this up" takes a task for later.
+    let takes_on_for_later = TAKES_ON.is_match(bare) && DEFER.is_match(bare);
+    if SUGGESTION.is_match(bare)
+        || (STRONG_YES_NO.is_match(bare) && !text.ends_with('?') && !takes_on_for_later)
+    {
         return Act::Answer;
     }
     if text.ends_with('?') || ASKS_BACK.is_match(bare) {

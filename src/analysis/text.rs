@@ -434,6 +434,16 @@ const RELATED: &[&[&str]] = &[
         "halal",
         "kosher",
     ],
+    &[
+        "instructor",
+        "coach",
+        "trainer",
+        "guid",
+        "teacher",
+        "staff",
+        "supervis",
+    ],
+    &["equat", "formula", "eq"],
 ];
 
 fn groups_of(stem: &str) -> u32 {
