@@ -84,7 +84,9 @@ fn outlook_top_posted_reply_without_quote_marks_answers_some_in_prose() {
             "claims history for the last three years",
         ],
     );
-    // The vehicle count and the claims history: see analysis_pending.rs.
+    expect_status(&a, "how many vehicles", Answered);
+    expect_evidence(&a, "how many vehicles", "We have 18 vans now");
+    // The claims history: see analysis_pending.rs.
     expect_status(&a, "named drivers", Unanswered);
     expect_status(&a, "policy expire", Answered);
     expect_evidence(&a, "policy expire", "runs out on 31 January");

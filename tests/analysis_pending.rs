@@ -12,17 +12,6 @@ use threads::{
     ask, expect_asks, expect_evidence, expect_nudge, expect_status, expect_visible, load,
 };
 
-/// Engine: "We have 18 vans now" left "how many vehicles are in the fleet" unanswered
-/// ("the replies do not address it"): vans are the fleet's vehicles, and a count answers
-/// "how many".
-#[test]
-#[ignore = "the engine gets this wrong today"]
-fn outlook_toppost_vehicle_count_is_answered() {
-    let a = load("outlook_toppost").analyze();
-    expect_status(&a, "how many vehicles are in the fleet", Answered);
-    expect_evidence(&a, "how many vehicles", "We have 18 vans now");
-}
-
 /// Engine: judged the claims-history request answered, with "I'll ask our finance team
 /// for the claims history, it may take a few days" as evidence. That is a promise to get
 /// it, not the file: deferred.
