@@ -86,6 +86,9 @@ pub struct Message {
     pub cc: Vec<Address>,
     pub reply_to: Vec<Address>,
     pub date: Option<Timestamp>,
+    /// The zone offset the Date header was written in: "by Friday" in a reply sent late
+    /// on Thursday evening means the sender's Friday.
+    pub date_offset: Option<jiff::tz::Offset>,
     pub subject: String,
     pub auto: AutoHeaders,
     /// The best text body: text/plain, else the HTML part turned into text.
@@ -158,6 +161,11 @@ impl Message {
             date: parsed
                 .date()
                 .and_then(|d| Timestamp::from_second(d.to_timestamp()).ok()),
+            date_offset: parsed.date().and_then(|d| {
+                let seconds = i32::from(d.tz_hour) * 3600 + i32::from(d.tz_minute) * 60;
+                let seconds = if d.tz_before_gmt { -seconds } else { seconds };
+                jiff::tz::Offset::from_seconds(seconds).ok()
+            }),
             subject: parsed.subject().map(unfold).unwrap_or_default(),
             auto,
             body,
@@ -275,7 +283,10 @@ fn best_body(msg: &mail_parser::Message<'_>) -> (String, bool) {
             if !plain.is_empty() {
                 plain.push('\n');
             }
-            plain.push_str(text);
+            match latin1_fallback(msg, part, text) {
+                Some(fixed) => plain.push_str(&fixed),
+                None => plain.push_str(text),
+            }
         }
     }
     if !plain.trim().is_empty() {
@@ -287,6 +298,34 @@ fn best_body(msg: &mail_parser::Message<'_>) -> (String, bool) {
         }
     }
     (String::new(), false)
+}
+
+/// A part labelled UTF-8 (or unlabelled) whose bytes are not UTF-8 was written in
+/// Windows-1252/Latin-1 by a client that lied about it; read it that way, as mail clients
+/// do, rather than show replacement characters.
+fn latin1_fallback(
+    msg: &mail_parser::Message<'_>,
+    part: &mail_parser::MessagePart<'_>,
+    decoded: &str,
+) -> Option<String> {
+    if !decoded.contains('\u{fffd}') {
+        return None;
+    }
+    let raw = msg
+        .raw_message()
+        .get(part.offset_body as usize..part.offset_end as usize)?;
+    let bytes = match part.encoding {
+        mail_parser::Encoding::QuotedPrintable => {
+            mail_parser::decoders::quoted_printable::quoted_printable_decode(raw)?
+        }
+        mail_parser::Encoding::Base64 => mail_parser::decoders::base64::base64_decode(raw)?,
+        mail_parser::Encoding::None => raw.to_vec(),
+    };
+    if std::str::from_utf8(&bytes).is_ok() {
+        return None;
+    }
+    let decode = mail_parser::decoders::charsets::map::charset_decoder(b"windows-1252")?;
+    Some(decode(&bytes))
 }
 
 fn normalize_newlines(text: &str) -> Cow<'_, str> {

@@ -133,7 +133,7 @@ static GREETING: LazyLock<Regex> = LazyLock::new(|| {
 /// "Does that fall into the module path?", "It seems too complex?"
 static FOLLOW_ON: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(or\b|if\s+(so|yes|not)\b|(is|does|would|will|could|can|was|did)\s+(that|this)\b|(it|that|this)\s+(seems|sounds|looks)\b)",
+        r"(?i)^(or\b|if\s+(so|yes)\b|(is|does|would|will|could|can|was|did)\s+(that|this)\b|(it|that|this)\s+(seems|sounds|looks)\b)",
     )
 });
 
@@ -314,10 +314,16 @@ fn is_question(core: &str) -> bool {
 
 /// '"maven-src.git"?' after a question: another alternative, not a new ask.
 fn is_bare_alternative(core: &str) -> bool {
+    static AUXILIARY: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)^(is|are|am|do|does|did|can|could|will|would|should|shall|has|have|had|was|were|may|might|must)\b",
+        )
+    });
     core.ends_with('?')
         && core.split_whitespace().count() <= 3
         && !YOU.is_match(core)
         && !INTERROGATIVE_WH.is_match(core)
+        && !AUXILIARY.is_match(core)
 }
 
 fn is_request(core: &str) -> bool {

@@ -118,6 +118,8 @@ static DEFER: LazyLock<Regex> = LazyLock::new(|| {
         \b(get|come|circle|revert)\s+back\s+(to\s+you|on|with|about)\b
       | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll|she\s+will|he\s+will|they\s+will|let\s+me|let\s+us|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+|still\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|dig|investigate|think|review|consult|test|try|run\s+((it|this|that|them)\s+)?(by|past)|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
       | \b(let\s+me|need\s+to|have\s+to)\s+ask\b
+      | \b(i'll|i\s+will|we'll|we\s+will|let\s+me)\s+ask\s+.*?\bfor\s+(the|a|an|your|that|this|it)\b
+      | \b(it|this|that)\s+(may|might|will|could)\s+take\s+(a\s+few|a\s+couple|some|another|a\s+while|a\s+bit)\b
       | \b(let\s+me|i'll|i\s+will|we'll)\s+(pick|take)\s+(this|it|that)\s+(up|on)\b
       | \bnot\s+sure\s+(yet|if|whether)\b
       | \b(i'd|i\s+would|we'd|we\s+would)\s+hope\s+to\b
@@ -483,9 +485,9 @@ pub fn judge(
     let sources = line_sources(zoned, &stream, print);
     let located: Vec<Option<usize>> = asks.iter().map(|a| locate(&a.text, &stream)).collect();
     let has_attachment = !reply.attachments.is_empty();
-    let reply_date = reply
-        .date
-        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date());
+    // The day as the replier saw it, for "by Friday".
+    let zone = jiff::tz::TimeZone::fixed(reply.date_offset.unwrap_or(jiff::tz::Offset::UTC));
+    let reply_date = reply.date.map(|t| t.to_zoned(zone.clone()).date());
 
     // 1. Inline answers, written under the quoted ask. Text under a quoted ask that has
     //    nothing to do with it (a third person commenting on something else) is left to
@@ -558,11 +560,15 @@ pub fn judge(
 /// Sets the ask's status from a block of text written for it. True if it said anything.
 /// What a deferral is about, for one ask: its own words, or, when it points back ("I'll
 /// put it on the agenda"), the words of the sentence before it.
-fn deferral_topic(need: &Need, units: &[Unit], n: usize) -> f32 {
+fn deferral_topic(needs: &[Need], i: usize, units: &[Unit], n: usize) -> f32 {
     static POINTS_BACK: LazyLock<Regex> =
         LazyLock::new(|| re(r"(?i)\b(it|that|this|them|those|these)\b"));
+    let need = &needs[i];
     let own = overlap(need, &units[n]);
-    if own >= 1.0 || !POINTS_BACK.is_match(&units[n].text) {
+    // "I'll ask finance for the claims history, it may take a few days" names its own
+    // topic; its "it" does not point back to the sentence before.
+    let has_own_topic = needs.iter().any(|other| overlap(other, &units[n]) >= 1.2);
+    if has_own_topic || !POINTS_BACK.is_match(&units[n].text) {
         return own;
     }
     match n.checked_sub(1).map(|p| &units[p]) {
@@ -718,7 +724,7 @@ impl Prose<'_> {
                 in_order[u] = Some(i);
             }
         }
-        let mut pairs: Vec<(f32, usize, usize, bool)> = Vec::new(); // score, ask, unit, lexical
+        let mut pairs: Vec<(f32, usize, usize, f32)> = Vec::new(); // score, ask, unit, lexical
         for i in (0..asks.len()).filter(|&i| !decided[i]) {
             for (u, unit) in units.iter().enumerate() {
                 if unit.act == Act::Nothing || (by_number && unit.number.is_some()) {
@@ -750,7 +756,7 @@ impl Prose<'_> {
                     );
                 }
                 if enough {
-                    pairs.push((s, i, u, lexical > 0.0));
+                    pairs.push((s, i, u, lexical));
                 }
             }
         }
@@ -778,13 +784,21 @@ impl Prose<'_> {
         }
         for &(_, i, u, lexical) in pairs.iter().filter(|_| !ordered) {
             // A sentence can answer two asks when it names both; a sentence that only has
-            // the right shape ("Tuesday works") answers one.
-            if best[i].is_some() || shape_only.contains(&u) || (!lexical && used.contains(&u)) {
+            // the right shape ("Tuesday works"), or shares one word with the second ask,
+            // answers one.
+            // A second ask may share the sentence when the sentence names it, or names
+            // it a little and has the right kind of content for it, past any "No, ..."
+            // that answered the first.
+            let names_it = lexical >= 1.2
+                || (lexical >= 1.0
+                    && generic_shape(&needs[i], &units[u]) > 0.0
+                    && !STRONG_YES_NO.is_match(bare(&units[u].text)));
+            if best[i].is_some() || shape_only.contains(&u) || (!names_it && used.contains(&u)) {
                 continue;
             }
             best[i] = Some(u);
             used.insert(u);
-            if !lexical {
+            if lexical == 0.0 {
                 shape_only.insert(u);
             }
         }
@@ -801,7 +815,7 @@ impl Prose<'_> {
                 .iter()
                 .enumerate()
                 .filter(|(_, u)| u.act == Act::Defer)
-                .map(|(n, u)| (u, deferral_topic(&needs[i], units, n)))
+                .map(|(n, u)| (u, deferral_topic(needs, i, units, n)))
                 .filter(|(_, topic)| *topic >= 1.0)
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             match (answer, deferral) {
@@ -1217,12 +1231,14 @@ fn units_of_lines(lines: &[(usize, &str)]) -> Vec<Unit> {
         .collect()
 }
 
+/// An answer that opens with a plain yes or no.
+static STRONG_YES_NO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(yes|yeah|yep|yup|no|nope|sure|of\s+course|absolutely|definitely|certainly|correct)\b",
+    )
+});
+
 fn act(sentence: &str) -> Act {
-    static STRONG_YES_NO: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r"(?i)^(yes|yeah|yep|yup|no|nope|sure|of\s+course|absolutely|definitely|certainly|correct)\b",
-        )
-    });
     let text = sentence.trim();
     let bare = bare(text);
     // "Yes, Tendai will be going, I'll send the form tomorrow" answers first; "Sure, let

@@ -157,7 +157,7 @@ static DASH_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*-\s?\p{L}[\p{L}.]*
 
 static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(thanks|thank you|many thanks|thanks a lot|thanks again|thx|cheers|best|best wishes|best regards|kind regards|warm regards|warmly|regards|sincerely|yours|yours truly|all the best|take care|talk soon|speak soon|rgds|br|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|lg|mfg|gruß|grüße|cordialement|bien à vous|amitiés|saludos|un saludo|atentamente|cumprimentos|abraços|groeten|met vriendelijke groet|hälsningar|med vänlig hälsning|med venlig hilsen|pozdrawiam|distinti saluti|cordiali saluti|saluti)\b[\s,.!:;-]*(\p{L}+[\s,.!]*){0,3}$",
+        r"(?i)^\s*((bien|très|tres|best|many|kind|warm|warmest|with\s+best|herzliche|liebe|viele|beste|freundliche|un\s+cordial|muchos|cordiali|distinti|sincères|sinceres)\s+)?(thanks|thank you|many thanks|thanks a lot|thanks again|thx|cheers|best|best wishes|best regards|kind regards|warm regards|warmly|regards|sincerely|yours|yours truly|all the best|take care|talk soon|speak soon|rgds|br|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|lg|mfg|gruß|grüße|cordialement|bien à vous|amitiés|saludos|un saludo|atentamente|cumprimentos|abraços|groeten|met vriendelijke groet|hälsningar|med vänlig hälsning|med venlig hilsen|pozdrawiam|distinti saluti|cordiali saluti|saluti)\b[\s,.!:;-]*(\p{L}+[\s,.!]*){0,3}$",
     )
 });
 
