@@ -12,8 +12,12 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use jiff::Timestamp;
+
 use crate::config::Config;
+use crate::delivery::{DeliveryError, Nudger};
 use crate::imap::{ConnectOptions, Counters, IdleWake};
+use crate::nudge::Templates;
 use crate::store::{Store, StoreError};
 use crate::sync::{self, PassOutcome, SyncError};
 
@@ -68,6 +72,7 @@ impl Stop {
 pub async fn run(
     config: &Config,
     store: &Store,
+    templates: &Templates,
     options: &Options,
     stop: Stop,
 ) -> Result<(), StoreError> {
@@ -81,6 +86,7 @@ pub async fn run(
         let result = session(
             config,
             store,
+            templates,
             options,
             &stop,
             &watchdog,
@@ -128,6 +134,7 @@ pub async fn run(
 async fn session(
     config: &Config,
     store: &Store,
+    templates: &Templates,
     options: &Options,
     stop: &Stop,
     watchdog: &Watchdog,
@@ -161,7 +168,24 @@ async fn session(
         first = false;
         notify_ready(ready);
         watchdog.ping();
-        // Issue 4 plugs in here: schedule and deliver `outcome.needs_nudge` on `conn`.
+        let nudger = Nudger {
+            config,
+            store,
+            folders: &folders,
+            templates,
+            now: Timestamp::now(),
+        };
+        match nudger.run(&mut conn, &outcome.threads, false).await {
+            Ok(delivered) if !delivered.is_empty() => {
+                tracing::info!(nudges = delivered.len(), "nudges delivered");
+                store.write_snapshot(store.threads_without_prints()?)?;
+            }
+            Ok(_) => {}
+            Err(DeliveryError::Imap(err)) => return Err(err.into()),
+            Err(DeliveryError::Store(err)) => return Err(err.into()),
+            // A template or SMTP problem must not stop the watching: log, go on.
+            Err(err) => tracing::error!("nudges not delivered: {err}"),
+        }
 
         // INBOX is selected (the pass reads it last). Wait for news there, or until
         // Sent is due for its poll.

@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod config;
 pub mod daemon;
+pub mod delivery;
 pub mod imap;
 pub mod message;
 pub mod nudge;

@@ -182,6 +182,77 @@ impl Templates {
     }
 }
 
+/// The `remind` mode's note to the user: every thread that is due, with its open asks,
+/// in one unread message in INBOX.
+pub fn reminder(
+    user: &Address,
+    threads: &[crate::thread::ThreadRecord],
+    timezone: &TimeZone,
+    nudger_id: &str,
+    date: Timestamp,
+) -> Result<Nudge, NudgeError> {
+    use std::fmt::Write;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} of your emails {} still waiting for answers:\n",
+        count_word(threads.len()),
+        if threads.len() == 1 { "is" } else { "are" }
+    );
+    for t in threads {
+        let to =
+            t.to.iter()
+                .map(|a| a.name.clone().unwrap_or_else(|| a.email.clone()))
+                .collect::<Vec<_>>()
+                .join(", ");
+        let when = t.sent_at.to_zoned(timezone.clone()).strftime("%A, %-d %B");
+        let _ = writeln!(text, "\"{}\" to {to}, sent {when}:", t.subject);
+        for ask in t.tracked.asks.iter().filter(|a| a.status.is_open()) {
+            let note = if ask.status == Status::Deferred {
+                " (they said they'd come back to you)"
+            } else {
+                ""
+            };
+            let _ = writeln!(text, "  - {}{note}", ask.text);
+        }
+        text.push('\n');
+    }
+    text.push_str("Reply in those threads when you are ready; nudger will not remind you of a thread again before its next nudge is due.\n");
+    let domain = user.email.rsplit('@').next().unwrap_or("localhost");
+    let message_id = format!("reminder.{nudger_id}@{domain}");
+    let subject = format!(
+        "nudger: {} {} waiting for answers",
+        threads.len(),
+        if threads.len() == 1 {
+            "email is"
+        } else {
+            "emails are"
+        }
+    );
+    let sender = Address {
+        name: Some("nudger".into()),
+        email: user.email.clone(),
+    };
+    let message = lettre::Message::builder()
+        .from(mailbox(&sender)?)
+        .to(mailbox(user)?)
+        .subject(subject.clone())
+        .message_id(Some(format!("<{message_id}>")))
+        .date(SystemTime::from(date))
+        .header(NudgerIdHeader(nudger_id.to_string()))
+        .header(ContentType::TEXT_PLAIN)
+        .body(text.clone())
+        .map_err(|e| NudgeError::Message(e.to_string()))?;
+    Ok(Nudge {
+        nudger_id: nudger_id.to_string(),
+        message_id,
+        subject,
+        to: vec![user.clone()],
+        text,
+        raw: message.formatted(),
+    })
+}
+
 #[derive(Debug, Serialize)]
 struct Context {
     first_name: String,

@@ -146,6 +146,26 @@ pub struct Store {
     seen: sled::Tree,
     uids: sled::Tree,
     subjects: sled::Tree,
+    /// Nudges written before delivery, by `X-Nudger-Id` (the exactly-once outbox).
+    outbox: sled::Tree,
+}
+
+/// A composed nudge waiting for (or in) delivery. Kept until delivery is confirmed, so a
+/// crash at any point leaves something to reconcile, never a lost or doubled nudge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub nudger_id: String,
+    pub message_id: String,
+    /// The threads it nudges: one, or every thread a reminder note lists.
+    pub threads: Vec<String>,
+    pub mode: crate::thread::NudgeMode,
+    /// SMTP started: a crash now leaves it unknown whether it went out.
+    pub sending: bool,
+    pub made_at: jiff::Timestamp,
+    /// The whole message, to deliver again after a crash.
+    pub raw: Vec<u8>,
+    /// Envelope recipients, for the send mode.
+    pub recipients: Vec<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -210,6 +230,7 @@ impl Store {
             seen: tree("seen")?,
             uids: tree("uids")?,
             subjects: tree("subjects")?,
+            outbox: tree("outbox")?,
             dir: dir.to_path_buf(),
             db,
             _lock: lock,
@@ -454,6 +475,57 @@ impl Store {
         }
         self.uids.apply_batch(batch).map_err(|e| self.io(e))?;
         self.folders.remove(role.key()).map_err(|e| self.io(e))?;
+        self.flush()
+    }
+
+    /// The nudges not yet confirmed delivered.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.outbox
+            .iter()
+            .map(|item| {
+                let (key, raw) = item.map_err(|e| self.io(e))?;
+                serde_json::from_slice(&raw).map_err(|e| self.corrupt(&key, e))
+            })
+            .collect()
+    }
+
+    /// Writes threads (keeping their stored prints) and puts or removes an outbox entry,
+    /// in one transaction, then flushes: the step before and after every delivery.
+    pub fn record_nudges(
+        &self,
+        threads: &[ThreadRecord],
+        put: Option<&OutboxEntry>,
+        remove: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let encoded: Vec<(&[u8], Encoded)> = threads
+            .iter()
+            .map(|t| Ok((t.message_id.as_bytes(), encode(t)?)))
+            .collect::<Result<_, serde_json::Error>>()
+            .map_err(|e| self.corrupt(b"thread", e))?;
+        let entry = put
+            .map(|e| serde_json::to_vec(e).map(|json| (e.nudger_id.clone(), json)))
+            .transpose()
+            .map_err(|e| self.corrupt(b"outbox", e))?;
+        let result: Result<(), TransactionError<()>> = (&self.threads, &self.prints, &self.outbox)
+            .transaction(|(threads_t, prints_t, outbox_t)| {
+                for (key, encoded) in &encoded {
+                    threads_t.insert(*key, encoded.json.as_slice())?;
+                    if let Some(print) = &encoded.print {
+                        prints_t.insert(*key, print.as_slice())?;
+                    }
+                }
+                if let Some((id, json)) = &entry {
+                    outbox_t.insert(id.as_bytes(), json.as_slice())?;
+                }
+                if let Some(id) = remove {
+                    outbox_t.remove(id.as_bytes())?;
+                }
+                Ok(())
+            });
+        result.map_err(|err| match err {
+            TransactionError::Storage(source) => self.io(source),
+            TransactionError::Abort(()) => self.corrupt(b"transaction", "aborted"),
+        })?;
         self.flush()
     }
 

@@ -105,6 +105,8 @@ pub enum NudgeState {
     Delivered,
     /// Delivery may or may not have happened; never retried automatically.
     Uncertain,
+    /// A draft nudge the user sent as it was.
+    Sent,
 }
 
 /// Why a thread with open asks is not nudged.

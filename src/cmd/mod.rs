@@ -45,3 +45,30 @@ pub fn init_logging(default: &str) {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+/// The nudge template: the configured file, else the built-in one. A broken template is
+/// bad configuration (exit 2), named by its file.
+pub fn load_templates(config: &nudger::config::Config) -> anyhow::Result<nudger::nudge::Templates> {
+    let custom = match &config.nudge.template {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                UsageError(format!(
+                    "nudge.template: cannot read {}: {e}",
+                    path.display()
+                ))
+            })?;
+            Some((path.display().to_string(), text))
+        }
+        None => None,
+    };
+    let name = custom.as_ref().map(|(n, _)| n.clone());
+    nudger::nudge::Templates::new(custom.as_ref().map(|(n, t)| (n.as_str(), t.clone()))).map_err(
+        |e| {
+            let what = name.map_or_else(
+                || "the built-in template".into(),
+                |n| format!("nudge.template ({n})"),
+            );
+            UsageError(format!("{what}: {e}")).into()
+        },
+    )
+}

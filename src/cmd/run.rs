@@ -10,6 +10,7 @@ use nudger::store::{Store, StoreError};
 
 pub fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config)?;
+    let templates = super::load_templates(&config)?;
     super::init_logging("info");
     let store = Store::open_waiting(&config.store.path, Duration::from_secs(10)).map_err(
         |err| match err {
@@ -39,7 +40,7 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
             store = %config.store.path.display(),
             "nudger starting"
         );
-        daemon::run(&config, &store, &Options::default(), stop).await?;
+        daemon::run(&config, &store, &templates, &Options::default(), stop).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

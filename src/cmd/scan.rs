@@ -8,10 +8,12 @@ use anyhow::Context;
 use jiff::Timestamp;
 use nudger::analysis::Status;
 use nudger::config::Config;
+use nudger::delivery::{self, Delivered, Nudger};
 use nudger::imap::{ConnectOptions, Counters};
+use nudger::nudge::Templates;
 use nudger::store::{Store, StoreError};
 use nudger::sync::{self, PassOutcome};
-use nudger::thread::ThreadRecord;
+use nudger::thread::{NudgeMode, ThreadRecord};
 use serde::Serialize;
 
 use super::UsageError;
@@ -38,20 +40,35 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
             .map_err(|err| UsageError(format!("--now {text:?} is not an RFC 3339 time: {err}")))?,
         None => Timestamp::now(),
     };
+    let templates = super::load_templates(&config)?;
     let store = open_store(&config)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(one_pass(&config, &store))?;
+    let (outcome, delivered) =
+        runtime.block_on(one_pass(&config, &store, &templates, now, args.dry_run))?;
     store.flush()?;
-    // The schedule and delivery (issue 4) plug in here; until then nothing is delivered
-    // and `now` and `dry_run` change nothing.
-    let _ = (now, args.dry_run);
+    // Threads as they are after this pass's nudges.
+    let threads: Vec<ThreadRecord> = outcome
+        .threads
+        .iter()
+        .map(|t| {
+            store
+                .thread_without_print(&t.message_id)
+                .map(|fresh| fresh.unwrap_or_else(|| t.clone()))
+        })
+        .collect::<Result<_, _>>()?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report(&outcome))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report(&config, &threads, &delivered))?
+        );
     } else {
-        print!("{}", summary(&outcome));
+        print!(
+            "{}",
+            summary(&config, &outcome, &threads, &delivered, args.dry_run)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -67,13 +84,31 @@ pub fn open_store(config: &Config) -> anyhow::Result<Store> {
     })
 }
 
-async fn one_pass(config: &Config, store: &Store) -> anyhow::Result<PassOutcome> {
+async fn one_pass(
+    config: &Config,
+    store: &Store,
+    templates: &Templates,
+    now: Timestamp,
+    dry_run: bool,
+) -> anyhow::Result<(PassOutcome, Vec<Delivered>)> {
     let counters = Counters::new();
     let (mut conn, folders) =
         sync::open_session(config, &ConnectOptions::default(), counters).await?;
-    let outcome = sync::pass(&mut conn, config, store, &folders).await;
+    let result = async {
+        let outcome = sync::pass(&mut conn, config, store, &folders).await?;
+        let nudger = Nudger {
+            config,
+            store,
+            folders: &folders,
+            templates,
+            now,
+        };
+        let delivered = nudger.run(&mut conn, &outcome.threads, dry_run).await?;
+        anyhow::Ok((outcome, delivered))
+    }
+    .await;
     conn.logout().await;
-    Ok(outcome?)
+    result
 }
 
 /// `scan --json`, the shape DESIGN.md fixes.
@@ -114,18 +149,30 @@ pub struct NudgeJson {
     pub delivered: bool,
 }
 
-pub fn report(outcome: &PassOutcome) -> Report {
+pub fn report(config: &Config, threads: &[ThreadRecord], delivered: &[Delivered]) -> Report {
     Report {
-        threads: outcome
-            .threads
+        threads: threads.iter().map(|t| thread_json(config, t)).collect(),
+        nudges: delivered
             .iter()
-            .map(|t| thread_json(t, outcome.needs_nudge.contains(&t.message_id)))
+            .map(|d| NudgeJson {
+                thread: format!("<{}>", d.thread),
+                mode: mode_name(d.mode).into(),
+                message_id: format!("<{}>", d.message_id),
+                delivered: d.delivered,
+            })
             .collect(),
-        nudges: Vec::new(),
     }
 }
 
-fn thread_json(t: &ThreadRecord, needs_nudge: bool) -> ThreadJson {
+pub fn mode_name(mode: NudgeMode) -> &'static str {
+    match mode {
+        NudgeMode::Draft => "draft",
+        NudgeMode::Remind => "remind",
+        NudgeMode::Send => "send",
+    }
+}
+
+fn thread_json(config: &Config, t: &ThreadRecord) -> ThreadJson {
     ThreadJson {
         message_id: format!("<{}>", t.message_id),
         subject: t.subject.clone(),
@@ -143,27 +190,39 @@ fn thread_json(t: &ThreadRecord, needs_nudge: bool) -> ThreadJson {
                 deferred_until: a.deferred_until.map(|d| d.to_string()),
             })
             .collect(),
-        needs_nudge,
-        due: None,
+        needs_nudge: t.needs_nudge(&config.nudge),
+        due: delivery::due(config, t).map(|d| d.to_string()),
         nudges_sent: t.delivered_nudges(),
     }
 }
 
-fn summary(outcome: &PassOutcome) -> String {
+fn summary(
+    config: &Config,
+    outcome: &PassOutcome,
+    threads: &[ThreadRecord],
+    delivered: &[Delivered],
+    dry_run: bool,
+) -> String {
     let mut out = String::new();
-    let needing = outcome.needs_nudge.len();
+    let needing = threads
+        .iter()
+        .filter(|t| t.needs_nudge(&config.nudge))
+        .count();
     out.push_str(&format!(
         "{} tracked message{} with asks, {needing} need{} a nudge\n",
-        outcome.threads.len(),
-        if outcome.threads.len() == 1 { "" } else { "s" },
+        threads.len(),
+        if threads.len() == 1 { "" } else { "s" },
         if needing == 1 { "s" } else { "" },
     ));
-    for t in &outcome.threads {
+    for t in threads {
         let to = t.to.first().map(|a| a.email.as_str()).unwrap_or("-");
-        let mark = if outcome.needs_nudge.contains(&t.message_id) {
-            "needs a nudge"
-        } else {
-            ""
+        let mark = match delivery::due(config, t) {
+            Some(due) => format!(
+                "nudge due {}",
+                due.to_zoned(config.nudge.timezone.clone())
+                    .strftime("%a %d %b %H:%M")
+            ),
+            None => String::new(),
         };
         out.push_str(&format!(
             "  {:<40} {:<28} {}/{} open  {mark}\n",
@@ -185,6 +244,25 @@ fn summary(outcome: &PassOutcome) -> String {
         s.fetched.bodies,
         s.fetched.bytes_read / 1024
     ));
+    if dry_run {
+        out.push_str("dry run: nothing delivered\n");
+    }
+    for d in delivered {
+        out.push_str(&format!(
+            "nudge {} for <{}>: {}\n",
+            if d.delivered {
+                "delivered"
+            } else {
+                "NOT delivered"
+            },
+            d.thread,
+            match d.mode {
+                NudgeMode::Draft => "a draft in your Drafts folder",
+                NudgeMode::Remind => "a note in your INBOX",
+                NudgeMode::Send => "sent by SMTP",
+            }
+        ));
+    }
     out
 }
 
