@@ -91,7 +91,13 @@ impl Account {
     }
 
     fn scan_json(&self) -> Value {
-        let out = self.nudger(&["scan", "--json"]);
+        self.scan_json_with(&[])
+    }
+
+    fn scan_json_with(&self, extra: &[&str]) -> Value {
+        let mut args = vec!["scan", "--json"];
+        args.extend_from_slice(extra);
+        let out = self.nudger(&args);
         assert!(out.status.success(), "scan failed: {}", text(&out.stderr));
         serde_json::from_slice(&out.stdout).expect("scan --json prints JSON")
     }
@@ -230,7 +236,8 @@ fn first_scan_finds_the_four_asks_and_judges_the_reply() {
         b"Message-ID: <news-1@example.org>\r\nFrom: news@example.org\r\nTo: alice@example.test\r\nSubject: Re: Weekly digest\r\n\r\nNothing to see.\r\n",
     );
 
-    let report = alice.scan_json();
+    // A dry run: this test is about reading the mailbox; nudging has tests of its own.
+    let report = alice.scan_json_with(&["--dry-run"]);
     let thread = the_thread(&report);
     assert_eq!(thread["message_id"], format!("<{SENT_ID}>"));
     assert_eq!(thread["subject"], "Office move: a few things before Friday");
@@ -250,8 +257,10 @@ fn first_scan_finds_the_four_asks_and_judges_the_reply() {
         "{thread:#}"
     );
     assert_eq!(thread["needs_nudge"], true);
-    assert_eq!(thread["due"], Value::Null);
-    assert_eq!(thread["nudges_sent"], 0);
+    // The thread is from 2024: its first nudge is long due.
+    let due: jiff::Timestamp = thread["due"].as_str().unwrap().parse().unwrap();
+    assert!(due < jiff::Timestamp::now(), "{thread:#}");
+    assert_eq!(thread["nudges_sent"], 0, "{report:#}");
     assert_eq!(report["nudges"], serde_json::json!([]));
 
     // Read-only on the user's mail: the reply is still unread, nothing moved.
