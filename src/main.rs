@@ -31,7 +31,7 @@ enum Command {
     /// What the store tracks: threads, open asks, next nudge due.
     Status(cmd::status::Args),
     /// Validate the configuration, connect, and show the folders found.
-    CheckConfig,
+    CheckConfig(cmd::check_config::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         Command::Run => cmd::run::run(cli.config.as_deref()),
         Command::Scan(args) => cmd::scan::run(cli.config.as_deref(), args),
         Command::Status(args) => cmd::status::run(cli.config.as_deref(), args),
-        Command::CheckConfig => cmd::check_config::run(cli.config.as_deref()),
+        Command::CheckConfig(args) => cmd::check_config::run(cli.config.as_deref(), args),
     };
     match result {
         Ok(code) => code,

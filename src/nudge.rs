@@ -301,7 +301,9 @@ fn count_word(n: usize) -> String {
         .map_or_else(|| n.to_string(), |w| w.to_string())
 }
 
-/// No trailing spaces, no runs of blank lines: templates are easier to write that way.
+/// No trailing spaces, no runs of blank lines, lines wrapped at 72 columns with list items
+/// hanging under their number: templates are easier to write that way, and the message
+/// reads well raw, as plain text mail should.
 fn tidy(text: &str) -> String {
     let mut out = String::new();
     let mut blank = 0;
@@ -312,11 +314,20 @@ fn tidy(text: &str) -> String {
             if blank > 1 {
                 continue;
             }
-        } else {
-            blank = 0;
+            out.push('\n');
+            continue;
         }
-        out.push_str(line);
-        out.push('\n');
+        blank = 0;
+        let marker = line
+            .split_once(' ')
+            .filter(|(m, _)| m.len() <= 4 && (m.ends_with('.') || *m == "-"))
+            .map_or(0, |(m, _)| m.len() + 1);
+        let indent = " ".repeat(marker);
+        let options = textwrap::Options::new(72).subsequent_indent(&indent);
+        for wrapped in textwrap::wrap(line, options) {
+            out.push_str(&wrapped);
+            out.push('\n');
+        }
     }
     out
 }
@@ -466,28 +477,17 @@ mod tests {
             ask("What's the earliest delivery date?", Status::Deferred),
         ])
         .unwrap();
-        assert!(
-            nudge
-                .text
-                .starts_with("Hi Dana,\n\nThanks for getting back to me!")
-        );
-        assert!(
-            nudge
-                .text
-                .contains("of Tuesday, 3 November: two things are still open.")
-        );
-        assert!(
-            nudge
-                .text
-                .contains("1. Please send me the updated quote with the matte finish.\n")
-        );
-        assert!(
-            nudge
-                .text
-                .contains("2. What's the earliest delivery date? (you mentioned")
-        );
-        assert!(!nudge.text.contains("2,500"));
-        assert!(nudge.text.ends_with("Maya\n"));
+        let text = &nudge.text;
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.starts_with("Hi Dana,\n\nThanks for getting back to me!"));
+        assert!(flat.contains("of Tuesday, 3 November: two things are still open."));
+        assert!(text.contains("1. Please send me the updated quote with the matte finish.\n"));
+        assert!(flat.contains("2. What's the earliest delivery date? (you mentioned"));
+        assert!(!text.contains("2,500"));
+        assert!(text.ends_with("Maya\n"));
+        // Plain text mail, readable raw: wrapped at 72 with items hanging.
+        assert!(text.lines().all(|l| l.chars().count() <= 72), "{text}");
+        assert!(text.contains("\n   "), "{text}");
     }
 
     #[test]

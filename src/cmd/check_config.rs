@@ -1,5 +1,5 @@
-//! `check-config`: load and validate the configuration and show what it resolved to.
-//! (Connecting to IMAP and SMTP and listing the folders found comes with the IMAP side.)
+//! `check-config`: load and validate the configuration, show what it resolved to, then
+//! connect and show what the server offers and which folders nudger will use.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -7,15 +7,77 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use nudger::config::{Config, Mode, SaveToSent, Secret, Tls};
+use nudger::imap::{ConnectOptions, Counters, Folder};
 
-pub fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only validate the configuration; do not connect to the servers.
+    #[arg(long)]
+    offline: bool,
+}
+
+pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config)?;
+    super::load_templates(&config)?;
     print!("{}", summary(&config));
     check_secret("imap", &config.imap.secret)?;
     if let Some(smtp) = &config.smtp {
         check_secret("smtp", &smtp.secret)?;
     }
+    if args.offline {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(connect(&config))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Logs in, then shows the capabilities and the folders found, and how each was found.
+async fn connect(config: &Config) -> anyhow::Result<()> {
+    let (conn, folders) =
+        nudger::sync::open_session(config, &ConnectOptions::default(), Counters::new()).await?;
+    let caps = conn.capabilities();
+    println!("imap: logged in to {}", conn.server());
+    println!("imap capabilities: {}", caps.names().join(" "));
+    if !caps.idle() {
+        println!(
+            "warning: the server has no IDLE: new replies are noticed by polling every {} min",
+            config.imap.poll_minutes
+        );
+    }
+    let imap = &config.imap;
+    println!("INBOX: {}", folders.inbox.name);
+    println!(
+        "Sent: {} ({})",
+        folders.sent.name,
+        how_found(&folders.sent, imap.sent_folder.as_deref(), "\\sent")
+    );
+    match &folders.drafts {
+        Some(drafts) => println!(
+            "Drafts: {} ({})",
+            drafts.name,
+            how_found(drafts, imap.drafts_folder.as_deref(), "\\drafts")
+        ),
+        None if config.nudge.mode == Mode::Draft => println!(
+            "warning: no Drafts folder found; set imap.drafts_folder, or nudges cannot be written"
+        ),
+        None => println!("Drafts: none found (not needed in this mode)"),
+    }
+    conn.logout().await;
+    Ok(())
+}
+
+fn how_found(folder: &Folder, configured: Option<&str>, attribute: &str) -> &'static str {
+    if configured.is_some() {
+        "from the configuration"
+    } else if folder.attributes.iter().any(|a| a == attribute) {
+        "marked by SPECIAL-USE"
+    } else {
+        "found by its name"
+    }
 }
 
 /// Runs the password command or reads the file now, so a broken one shows up here rather

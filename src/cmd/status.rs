@@ -82,7 +82,7 @@ struct Row {
     needs_nudge: bool,
     /// Why a thread with open asks is not nudged.
     hold: Option<Hold>,
-    /// Comes with the schedule (issue 4).
+    /// When the next nudge is due (RFC 3339), if one will be made.
     next_due: Option<String>,
     mode: &'static str,
     nudges_sent: usize,
@@ -100,7 +100,11 @@ impl Row {
             asks_total: t.tracked.asks.len(),
             needs_nudge: hold.is_none(),
             hold,
-            next_due: None,
+            next_due: nudger::delivery::due(config, t).map(|d| {
+                d.to_zoned(config.nudge.timezone.clone())
+                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                    .to_string()
+            }),
             mode: match config.nudge.mode {
                 Mode::Draft => "draft",
                 Mode::Remind => "remind",
@@ -123,7 +127,7 @@ fn table(rows: &[Row], source: &str) -> String {
     ));
     for row in rows {
         let next = match (&row.next_due, row.hold) {
-            (Some(due), _) => due.clone(),
+            (Some(due), _) => due.get(..16).unwrap_or(due).replace('T', " "),
             (None, None) => "not scheduled".to_string(),
             (None, Some(hold)) => hold_text(hold).to_string(),
         };

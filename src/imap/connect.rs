@@ -99,6 +99,13 @@ impl Capabilities {
     pub fn special_use(&self) -> bool {
         self.has("SPECIAL-USE")
     }
+
+    /// All of them, sorted, for `check-config`.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
 }
 
 /// One logged-in IMAP connection.
