@@ -164,13 +164,16 @@ pub fn find(zoned: &Zoned<'_>) -> Vec<Found> {
         let in_request_list = s.list.is_some() && s.list.map(|l| l.list) == request_list;
         // "Two things I need to check with you:" announces asks; it is not one.
         let announces = s.text.trim_end().ends_with(':') && !core.contains('?');
-        let ask = if announces || is_excluded(&core, &s.text) {
-            false
-        } else if is_question(&core) || is_request(&core) {
-            !is_self_answered(&all, i, &core)
-        } else {
-            in_request_list && is_whole_item(&all, i) && is_noun_phrase_item(&core)
-        };
+        // The cheap signs first: most sentences of a long message are neither.
+        let asks_something = is_question(&core) || is_request(&core);
+        let listed = !asks_something
+            && in_request_list
+            && is_whole_item(&all, i)
+            && is_noun_phrase_item(&core);
+        let ask = (asks_something || listed)
+            && !announces
+            && !is_excluded(&core, &s.text)
+            && !(asks_something && is_self_answered(&all, i, &core));
         if !ask {
             continue;
         }
@@ -202,7 +205,11 @@ fn next_list(all: &[Sentence], i: usize) -> Option<usize> {
 
 /// The sentence without lead-ins, URLs and trailing emoticons: what classification reads.
 pub fn core_text(text: &str) -> String {
-    let text = URL.replace_all(text, "URL");
+    let text = if text.contains("://") || text.contains("www.") {
+        URL.replace_all(text, "URL")
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let text = LEAD_IN.replace(&text, "");
     text.trim()
         .trim_end_matches([':', ')', '(', ';', '-', ' ', 'D', 'P'])

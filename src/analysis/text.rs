@@ -100,10 +100,24 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
 /// Whitespace-collapsed text with typographic apostrophes made plain, so that patterns
 /// written with "'" read "can’t" too.
 pub fn squash(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace(['\u{2019}', '\u{2018}'], "'")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if word.is_ascii() {
+            out.push_str(word);
+        } else {
+            for c in word.chars() {
+                out.push(if matches!(c, '\u{2019}' | '\u{2018}') {
+                    '\''
+                } else {
+                    c
+                });
+            }
+        }
+    }
+    out
 }
 
 static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
@@ -639,63 +653,50 @@ const ABBREVIATIONS: &[&str] = &[
 ];
 
 fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sentence>) {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut start = 0usize;
-    let mut i = 0usize;
-    while i < chars.len() {
-        let (pos, c) = chars[i];
-        if matches!(c, '.' | '?' | '!' | '…') {
-            // Swallow runs like "?!" or "..." and closing quotes/brackets.
-            let mut j = i + 1;
-            while j < chars.len()
-                && matches!(
-                    chars[j].1,
-                    '.' | '?' | '!' | '"' | '\'' | ')' | '”' | '’' | ']'
-                )
-            {
-                j += 1;
-            }
-            let end = chars.get(j).map_or(text.len(), |(p, _)| *p);
-            let next = chars[j..]
-                .iter()
-                .find(|(_, c)| !c.is_whitespace())
-                .map(|(_, c)| *c);
-            let spaced = chars.get(j).is_none_or(|(_, c)| c.is_whitespace());
-            let starts_new = next.is_none_or(|n| {
-                n.is_uppercase()
-                    || n.is_ascii_digit()
-                    || matches!(n, '"' | '\'' | '(' | '@' | '“' | '[' | '-' | '*')
-                    // After "?" a new question may start in lower case.
-                    || (c != '.' && starts_question(&text[end..]))
+    let push = |piece: &str, out: &mut Vec<Sentence>| {
+        let sentence = squash(piece);
+        if !sentence.is_empty() {
+            out.push(Sentence {
+                text: sentence,
+                para,
+                list: None,
+                last_line,
+                introduces_list: false,
             });
-            if spaced && starts_new && !(c == '.' && is_abbreviation(&text[start..pos])) {
-                let sentence = squash(&text[start..end]);
-                if !sentence.is_empty() {
-                    out.push(Sentence {
-                        text: sentence,
-                        para,
-                        list: None,
-                        last_line,
-                        introduces_list: false,
-                    });
-                }
-                start = end;
-            }
-            i = j;
-            continue;
         }
-        i += 1;
-    }
-    let rest = squash(&text[start..]);
-    if !rest.is_empty() {
-        out.push(Sentence {
-            text: rest,
-            para,
-            list: None,
-            last_line,
-            introduces_list: false,
+    };
+    let mut start = 0usize;
+    let mut from = 0usize;
+    // Only the places where a sentence may end are looked at.
+    while let Some(found) = text[from..].find(['.', '?', '!', '…']) {
+        let pos = from + found;
+        let Some(c) = text[pos..].chars().next() else {
+            break;
+        };
+        // Swallow runs like "?!" or "..." and closing quotes/brackets.
+        let tail = &text[pos + c.len_utf8()..];
+        let closing = tail
+            .char_indices()
+            .find(|(_, n)| !matches!(n, '.' | '?' | '!' | '"' | '\'' | ')' | '”' | '’' | ']'))
+            .map_or(tail.len(), |(i, _)| i);
+        let end = pos + c.len_utf8() + closing;
+        from = end;
+        let rest = &text[end..];
+        let spaced = rest.chars().next().is_none_or(char::is_whitespace);
+        let next = rest.chars().find(|c| !c.is_whitespace());
+        let starts_new = next.is_none_or(|n| {
+            n.is_uppercase()
+                || n.is_ascii_digit()
+                || matches!(n, '"' | '\'' | '(' | '@' | '“' | '[' | '-' | '*')
+                // After "?" a new question may start in lower case.
+                || (c != '.' && starts_question(rest))
         });
+        if spaced && starts_new && !(c == '.' && is_abbreviation(&text[start..pos])) {
+            push(&text[start..end], out);
+            start = end;
+        }
     }
+    push(&text[start..], out);
 }
 
 /// "? have you checked ..." starts a new question; "? or is it ..." and "(7.125?) in
