@@ -116,7 +116,7 @@ static ACK: LazyLock<Regex> = LazyLock::new(|| {
 static DEFER: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)
         \b(get|come|circle|revert)\s+back\s+(to\s+you|on|with|about)\b
-      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll|she\s+will|he\s+will|they\s+will|let\s+me|let\s+us|i\s+need\s+to|i\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+|still\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|dig|investigate|think|review|consult|test|try|run\s+((it|this|that|them)\s+)?(by|past)|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
+      | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll|she\s+will|he\s+will|they\s+will|let\s+me|let\s+us|i\s+need\s+to|i\s+have\s+to|i'd\s+have\s+to|we'd\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+|still\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|dig|investigate|think|review|consult|test|try|run\s+((it|this|that|them)\s+)?(by|past)|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
       | \b(let\s+me|need\s+to|have\s+to)\s+ask\b
       | \b(i'll|i\s+will|we'll|we\s+will|let\s+me)\s+ask\s+.*?\bfor\s+(the|a|an|your|that|this|it)\b
       | \b(it|this|that)\s+(may|might|will|could)\s+take\s+(a\s+few|a\s+couple|some|another|a\s+while|a\s+bit)\b
@@ -201,7 +201,7 @@ static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
 
 static TIME_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?ix)\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|mon|tue|tues|wed|thu|thurs|fri|sat|sun|today|tomorrow|tonight|mornings?|afternoons?|evenings?|noon|midnight|weekends?|week|months?|years?|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|\d{1,2}(st|nd|rd|th)|\d{1,2}:\d{2}|\d{1,2}\s*(am|pm)|q[1-4]|asap|soon|later|already|yesterday|days?|hours?|weeks?)\b",
+        r"(?ix)\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|(mon|tue|tues|wed|thu|thurs|fri|sat|sun)\.?,?\s+\d|today|tomorrow|tonight|mornings?|afternoons?|evenings?|noon|midnight|weekends?|week|months?|years?|january|february|april|june|july|august|september|october|november|december|(march|may)\s+\d|\d\s+(march|may)|(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\s+\d|\d\s+(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\d{1,2}(st|nd|rd|th)|\d{1,2}:\d{2}|\d{1,2}\s*(am|pm)|q[1-4]|asap|soon|later|already|yesterday|days?|hours?|weeks?)\b",
     )
 });
 
@@ -258,6 +258,8 @@ struct Wants {
     request: bool,
     /// Asks "how many" or "how much" outright.
     count: bool,
+    /// Names a day or date ("before the anniversary on 3 June").
+    dated: bool,
     /// Words naming the alternatives of "A or B?".
     options: Vec<String>,
 }
@@ -328,6 +330,12 @@ const OFFER_ASK: &str = r"(?i)\b(anything\s+(else\s+)?i\s+can\s+do|(can|could|sh
 /// "How would you like the credit line to read?", "What title should we print?"
 const WORDING_ASK: &str = r"(?i)\b(how|what)\b.*\b(read|say|wording|worded|title|caption|credit|spell|spelled|spelt|appear)\b";
 
+static DATED_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|january|february|april|june|july|august|september|october|november|december|(march|may)\s+\d|\d\s+(march|may)|tomorrow|next\s+week|this\s+week|\d{1,2}(st|nd|rd|th)|\d{1,2}[/.]\d{1,2})\b",
+    )
+});
+
 /// "Can you book ...", "Could you send someone ...", "Please reset ...".
 const REQUEST_ASK: &str = r"(?i)^\W*([\w'-]+[,:]?\s+)?(can|could|would|will)\s+you\b|\b(please|kindly)\b|\b(i|we)('d|\s+would)?\s+(also\s+)?need\b";
 
@@ -387,6 +395,7 @@ fn wants(ask: &str) -> Wants {
         offer: has(OFFER_ASK),
         request: has(REQUEST_ASK),
         count: lower.contains("how many") || lower.contains("how much"),
+        dated: DATED_ASK.is_match(&lower),
         options: options(&lower),
     }
 }
@@ -763,7 +772,6 @@ impl Prose<'_> {
         pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut best: Vec<Option<usize>> = vec![None; asks.len()];
         let mut used: HashSet<usize> = HashSet::new();
-        let mut shape_only: HashSet<usize> = HashSet::new();
         // A short reply of one sentence per ask, each fitting its ask at least a little,
         // answers in order ("180,000 euros ... / Your own team can pick them up / 50 lux").
         let fitting = in_order
@@ -782,24 +790,31 @@ impl Prose<'_> {
                 }
             }
         }
+        // How many asks each sentence answered by its shape alone.
+        let mut shape_uses: Vec<usize> = vec![0; units.len()];
         for &(_, i, u, lexical) in pairs.iter().filter(|_| !ordered) {
-            // A sentence can answer two asks when it names both; a sentence that only has
-            // the right shape ("Tuesday works"), or shares one word with the second ask,
-            // answers one.
-            // A second ask may share the sentence when the sentence names it, or names
-            // it a little and has the right kind of content for it, past any "No, ..."
-            // that answered the first.
+            // A sentence can answer two asks when it names both. A second ask may share
+            // it when the sentence names it, or names it a little and has the right kind
+            // of content for it, past any "No, ..." that answered the first. A sentence
+            // that only has the right shape ("Tuesday works") answers one ask per clause:
+            // "Will do - I can begin on Monday 2nd" agrees to one and dates another.
             let names_it = lexical >= 1.2
                 || (lexical >= 1.0
                     && generic_shape(&needs[i], &units[u]) > 0.0
                     && !STRONG_YES_NO.is_match(bare(&units[u].text)));
-            if best[i].is_some() || shape_only.contains(&u) || (!names_it && used.contains(&u)) {
+            let shape_room = shape_uses[u] < clauses(&units[u].text);
+            let free = if lexical == 0.0 {
+                shape_room && (shape_uses[u] > 0 || !used.contains(&u))
+            } else {
+                shape_uses[u] == 0 && (names_it || !used.contains(&u))
+            };
+            if best[i].is_some() || !free {
                 continue;
             }
             best[i] = Some(u);
             used.insert(u);
             if lexical == 0.0 {
-                shape_only.insert(u);
+                shape_uses[u] += 1;
             }
         }
 
@@ -840,9 +855,10 @@ impl Prose<'_> {
         // A third party must be matched properly; no benefit of the doubt.
         if asks.len() == 1 && still.len() == 1 && !self.strict {
             let need = &needs[0];
+            // A lone ask, a reply from the one asked: a related word is enough.
             let related = answers
                 .iter()
-                .any(|u| overlap(need, u) >= 1.0 || (need.wants.yes_no && yes_no_answer(u)));
+                .any(|u| overlap(need, u) >= 0.7 || (need.wants.yes_no && yes_no_answer(u)));
             if related {
                 let text = answers
                     .iter()
@@ -984,6 +1000,10 @@ fn generic_shape(need: &Need, unit: &Unit) -> f32 {
     let mut shape: f32 = 0.0;
     if wants.when && TIME_WORDS.is_match(text) {
         shape = shape.max(1.0);
+    }
+    // "Can it be in place before the anniversary on 3 June?" asks about a date too.
+    if wants.dated && TIME_WORDS.is_match(text) {
+        shape = shape.max(0.8);
     }
     if wants.number && NUMBER_WORDS.is_match(text) {
         // "How many instructors?" is answered by any number; "the insurance value" by
@@ -1162,7 +1182,7 @@ fn inline_blocks(
     located: &[Option<usize>],
 ) -> Vec<Option<(usize, String, bool)>> {
     let n = zoned.lines.len();
-    located
+    let blocks: Vec<Option<(usize, String, bool)>> = located
         .iter()
         .map(|at| {
             let at = (*at)?;
@@ -1187,7 +1207,22 @@ fn inline_blocks(
             }
             Some((start, text, shared))
         })
-        .collect()
+        .collect();
+    // Asks quoted together above one answer share it, whichever comes first.
+    let mut blocks = blocks;
+    let starts: Vec<Option<usize>> = blocks
+        .iter()
+        .map(|b| b.as_ref().map(|(s, _, _)| *s))
+        .collect();
+    for (k, block) in blocks.iter_mut().enumerate() {
+        if let Some((start, _, shared)) = block {
+            *shared |= starts
+                .iter()
+                .enumerate()
+                .any(|(j, other)| j != k && *other == Some(*start));
+        }
+    }
+    blocks
 }
 
 /// Own text, or unmarked quoting (Outlook) where repliers write "[Name] answer" lines.
@@ -1229,6 +1264,13 @@ fn units_of_lines(lines: &[(usize, &str)]) -> Vec<Unit> {
             }
         })
         .collect()
+}
+
+/// Independent clauses of a sentence: "Will do - I can begin on Monday 2nd" has two.
+fn clauses(text: &str) -> usize {
+    static CUT: LazyLock<Regex> =
+        LazyLock::new(|| re(r";\s+|\s+[-—–]\s+|,\s+and\s+(i|we|you|it|they)\b"));
+    1 + CUT.find_iter(text).count()
 }
 
 /// An answer that opens with a plain yes or no.
