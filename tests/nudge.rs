@@ -440,3 +440,72 @@ fn a_thread_on_a_mailing_list_is_not_nudged() {
     assert_eq!(t["due"], serde_json::Value::Null);
     assert_eq!(hold(&alice.status(), &listed), "mailing_list");
 }
+
+#[test]
+fn a_nudge_held_back_by_a_down_smtp_server_goes_out_once_when_it_is_back() {
+    let srv = MailServer::start();
+    let alice = send_account(&srv, "starttls", "true");
+    let ex = Exchange::new("smtp-down");
+    ex.seed(&srv);
+    // Nothing listens on the port once the listener is dropped.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = std::fs::read_to_string(&alice.config).unwrap();
+    let real_port = format!("port = {}\n", srv.submission_port);
+    assert!(config.contains(&real_port));
+    std::fs::write(
+        &alice.config,
+        config.replace(&real_port, &format!("port = {closed}\n")),
+    )
+    .unwrap();
+
+    // Two passes while the server is down: the nudge waits in the outbox.
+    for now in [DUE, "2026-11-10T11:00:00+01:00"] {
+        let report = alice.scan_at(now, &[]);
+        let t = thread(&report, &ex.id());
+        assert_eq!(t["nudges_sent"], 0, "at {now}: {report:#}");
+        assert!(
+            report["nudges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|n| n["delivered"] == false),
+            "at {now}: {report:#}"
+        );
+    }
+    assert_eq!(nudges_in(&srv, "alice", "Sent").len(), 0);
+
+    // The server is back: the waiting nudge goes out, once.
+    std::fs::write(&alice.config, config).unwrap();
+    let report = alice.scan_at("2026-11-10T12:00:00+01:00", &[]);
+    let copies = nudges_in(&srv, "alice", "Sent");
+    assert_eq!(
+        copies.len(),
+        1,
+        "sent {} nudges: {:#?}\n{report:#}",
+        copies.len(),
+        copies.iter().map(|c| &c.nudger_id).collect::<Vec<_>>()
+    );
+    assert_eq!(thread(&report, &ex.id())["nudges_sent"], 1, "{report:#}");
+    assert_eq!(wait_for_nudges(&srv, "bob", "INBOX", 1).len(), 1);
+}
+
+#[test]
+fn a_second_reminder_is_a_message_of_its_own() {
+    let srv = MailServer::start();
+    let alice = Account::with(&srv, "mode = \"remind\"", "");
+    let ex = Exchange::new("remind-twice");
+    ex.seed(&srv);
+
+    alice.scan_at(DUE, &[]);
+    alice.scan_at(AT_SECOND_DUE, &[]);
+    let notes = nudges_in(&srv, "alice", "INBOX");
+    assert_eq!(notes.len(), 2, "{notes:#?}");
+    // Two different messages: mail clients and servers drop a second message with a
+    // Message-ID they have seen, and the outbox tells nudges apart by X-Nudger-Id.
+    assert_ne!(notes[0].message_id, notes[1].message_id);
+    assert_ne!(notes[0].nudger_id, notes[1].nudger_id);
+}
