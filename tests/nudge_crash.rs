@@ -1,12 +1,15 @@
 //! Exactly once under SIGKILL (issue 4): a pass that delivers 50 draft nudges is killed
 //! at many different moments, sometimes killed again while the next start settles the
 //! outbox, then run to completion; after every trial each thread has exactly one nudge
-//! draft in Drafts, none lost, none doubled.
+//! draft in Drafts, none lost, none doubled, and the store agrees.
 //!
 //! Every trial starts from the same point: a store that has synced the 50 threads (a dry
-//! run, kept as a copy) and an empty Drafts folder. The kill delays are spread over the
-//! measured length of an uninterrupted pass; where each kill landed is read from the
-//! mailbox and the store afterwards and printed at the end (`--nocapture`).
+//! run, kept as a copy) and an empty Drafts folder. Half the kills come at moments spread
+//! over the measured length of an uninterrupted pass (start-up, sync, delivery, the end);
+//! the other half a few milliseconds after the n-th nudge was written to the outbox, as
+//! the scan's log shows, so that they land inside the delivery however busy the machine
+//! is. Where each kill landed is read from the log, the mailbox and the store afterwards,
+//! and printed (`cargo test --test nudge_crash -- --nocapture`).
 
 mod common;
 mod nudge_support;
@@ -22,6 +25,10 @@ use nudger::store::Store;
 
 const THREADS: usize = 50;
 const TRIALS: usize = 24;
+/// What a scan logs (at info) when its sync is over and the nudge step begins, and
+/// before each nudge's delivery.
+const SYNC_DONE: &str = "sync done";
+const WRITTEN: &str = "nudge written to the outbox";
 
 /// The nudges in Drafts: X-Nudger-Id and In-Reply-To of each, in one doveadm call.
 fn drafts(srv: &MailServer) -> Vec<(String, String)> {
@@ -55,7 +62,10 @@ fn assert_one_nudge_per_thread(srv: &MailServer, threads: &[Exchange], trial: &s
     let mut per_reply: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (id, parent) in &found {
         assert!(!id.is_empty(), "{trial}: a draft without X-Nudger-Id");
-        per_reply.entry(parent.clone()).or_default().push(id.clone());
+        per_reply
+            .entry(parent.clone())
+            .or_default()
+            .push(id.clone());
     }
     let mut wrong = Vec::new();
     for ex in threads {
@@ -97,16 +107,55 @@ fn spawn_scan(alice: &Account, log: &Path) -> Child {
         .expect("start nudger scan")
 }
 
-/// Runs a scan and SIGKILLs it after `delay`; false when it had already finished.
-fn scan_killed_after(alice: &Account, delay: Duration, log: &Path) -> bool {
+/// What a SIGKILLed scan left behind.
+struct Kill {
+    /// False when the scan had already ended.
+    killed: bool,
+    /// It had logged the end of its sync: it was in the nudge step.
+    synced: bool,
+    drafts: Vec<(String, String)>,
+    outbox: Vec<String>,
+}
+
+/// When to SIGKILL a scan.
+#[derive(Debug, Clone, Copy)]
+enum KillAt {
+    /// This long after it started.
+    Time(Duration),
+    /// `then` after its log shows `count` lines with `text`: a point in the pass that
+    /// does not depend on how busy the machine is.
+    Log {
+        text: &'static str,
+        count: usize,
+        then: Duration,
+    },
+}
+
+/// Runs a scan, SIGKILLs it at `at`, and looks at what it left.
+fn scan_killed(srv: &MailServer, alice: &Account, at: KillAt, log: &Path) -> Kill {
     let mut child = spawn_scan(alice, log);
-    std::thread::sleep(delay);
-    let finished = child.try_wait().unwrap().is_some();
-    if !finished {
+    let log_text = || std::fs::read_to_string(log).unwrap_or_default();
+    let running = |child: &mut Child| child.try_wait().unwrap().is_none();
+    match at {
+        KillAt::Time(delay) => std::thread::sleep(delay),
+        KillAt::Log { text, count, then } => {
+            while running(&mut child) && log_text().matches(text).count() < count {
+                std::thread::sleep(Duration::from_micros(500));
+            }
+            std::thread::sleep(then);
+        }
+    }
+    let killed = running(&mut child);
+    if killed {
         child.kill().unwrap(); // SIGKILL
     }
     child.wait().unwrap();
-    !finished
+    Kill {
+        killed,
+        synced: log_text().contains(SYNC_DONE),
+        drafts: drafts(srv),
+        outbox: outbox(alice),
+    }
 }
 
 /// A scan run to its end, which must succeed; its duration.
@@ -132,13 +181,15 @@ fn outbox(alice: &Account) -> Vec<String> {
         .collect()
 }
 
-/// Where a kill landed, judged from the mailbox and the store after it.
+/// Where a kill landed, judged from its log, the mailbox and the store after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Landing {
-    /// Nothing delivered, nothing in the outbox: start-up, sync, or before the first
-    /// nudge was written down.
-    BeforeDelivery,
-    /// In the outbox, not yet in Drafts: between writing it down and the APPEND.
+    /// Start-up, login or sync.
+    BeforeSyncDone,
+    /// After the sync, before the first nudge was written down (reconcile, deleted
+    /// drafts, the schedule).
+    AfterSyncBeforeDelivery,
+    /// In the outbox, not yet in Drafts: between writing it down and the APPEND's end.
     DuringBeforeAppend,
     /// In the outbox and already in Drafts: between the APPEND and recording it.
     DuringAfterAppend,
@@ -150,22 +201,51 @@ enum Landing {
     Finished,
 }
 
-fn landing(killed: bool, drafts: &[(String, String)], outbox: &[String]) -> Landing {
-    let in_drafts = |id: &String| drafts.iter().any(|(d, _)| d == id);
-    if !killed {
-        Landing::Finished
-    } else if let Some(pending) = outbox.first() {
-        if in_drafts(pending) {
-            Landing::DuringAfterAppend
+impl Landing {
+    fn of(kill: &Kill) -> Landing {
+        let in_drafts = |id: &String| kill.drafts.iter().any(|(d, _)| d == id);
+        if !kill.killed {
+            Landing::Finished
+        } else if let Some(pending) = kill.outbox.first() {
+            if in_drafts(pending) {
+                Landing::DuringAfterAppend
+            } else {
+                Landing::DuringBeforeAppend
+            }
+        } else if kill.drafts.is_empty() {
+            if kill.synced {
+                Landing::AfterSyncBeforeDelivery
+            } else {
+                Landing::BeforeSyncDone
+            }
+        } else if kill.drafts.len() < THREADS {
+            Landing::DuringBetweenNudges
         } else {
-            Landing::DuringBeforeAppend
+            Landing::AfterDelivery
         }
-    } else if drafts.is_empty() {
-        Landing::BeforeDelivery
-    } else if drafts.len() < THREADS {
-        Landing::DuringBetweenNudges
+    }
+
+    fn during_delivery(self) -> bool {
+        matches!(
+            self,
+            Landing::DuringBeforeAppend | Landing::DuringAfterAppend | Landing::DuringBetweenNudges
+        )
+    }
+}
+
+/// Where a second kill, in the start after a first, landed relative to settling the
+/// outbox the first left.
+fn second_landing(before: &[String], kill: &Kill) -> &'static str {
+    if !kill.killed {
+        "the pass had ended"
+    } else if before.is_empty() {
+        "nothing to settle"
+    } else if kill.outbox != before {
+        "after the outbox was settled"
+    } else if kill.synced {
+        "after the sync, before the outbox was settled"
     } else {
-        Landing::AfterDelivery
+        "before the sync was done"
     }
 }
 
@@ -188,7 +268,11 @@ fn a_pass_of_50_nudges_killed_at_any_point_leaves_exactly_one_nudge_per_thread()
         .as_array()
         .unwrap()
         .iter()
-        .filter(|t| t["due"].as_str().is_some_and(|d| d < "2026-11-10T09:00:00Z"))
+        .filter(|t| {
+            t["due"]
+                .as_str()
+                .is_some_and(|d| d < "2026-11-10T09:00:00Z")
+        })
         .count();
     assert_eq!(due, THREADS, "{report:#}");
     let snapshot = alice.dir.path().join("synced-store");
@@ -201,58 +285,56 @@ fn a_pass_of_50_nudges_killed_at_any_point_leaves_exactly_one_nudge_per_thread()
     let log = alice.dir.path().join("scan.log");
     let log2 = alice.dir.path().join("scan-2.log");
 
-    // How long a pass up to the outbox takes (start, connect, sync), and a whole pass.
-    let to_outbox = {
-        let started = Instant::now();
-        alice.scan_at(DUE, &["--dry-run"]);
-        started.elapsed()
-    };
+    // An uninterrupted pass: the time scale of the kills.
     let full = scan_to_completion(&alice, &log);
     assert_one_nudge_per_thread(&srv, &threads, "uninterrupted pass");
-    eprintln!(
-        "uninterrupted: {THREADS} nudges in {full:?}; start + sync (a dry run) {to_outbox:?}"
-    );
+    eprintln!("uninterrupted pass: {THREADS} nudges in {full:?}");
 
     let mut landings: BTreeMap<Landing, usize> = BTreeMap::new();
     let mut second_kills: BTreeMap<&str, usize> = BTreeMap::new();
     for trial in 0..TRIALS {
         reset();
-        // Spread over the whole pass and a little past its end.
-        let delay = full.mul_f64(1.1 * (trial as f64 + 0.5) / TRIALS as f64);
-        let killed = scan_killed_after(&alice, delay, &log);
-        let after_kill = drafts(&srv);
-        let pending = outbox(&alice);
-        let landed = landing(killed, &after_kill, &pending);
+        // Even trials: a moment spread over the whole pass and a little past its end.
+        // Odd trials: 0 to 9 ms after the n-th nudge was written down, n from the first
+        // to the last of the 50.
+        let j = trial / 2;
+        let at = if trial % 2 == 0 {
+            KillAt::Time(full.mul_f64(1.2 * (j as f64 + 0.5) / (TRIALS / 2) as f64))
+        } else {
+            KillAt::Log {
+                text: WRITTEN,
+                count: 1 + j * (THREADS - 1) / (TRIALS / 2 - 1),
+                then: Duration::from_millis(3 * (j % 4) as u64),
+            }
+        };
+        let first = scan_killed(&srv, &alice, at, &log);
+        let landed = Landing::of(&first);
         *landings.entry(landed).or_default() += 1;
+        let mut name = format!(
+            "trial {trial}: killed at {at:?} ({landed:?}, {} drafts, outbox {:?})",
+            first.drafts.len(),
+            first.outbox
+        );
 
-        // Every other trial, kill the next start too, around the moment it settles the
-        // outbox (just after its sync).
-        let mut second = String::new();
-        if trial % 2 == 1 {
-            let delay2 = to_outbox.mul_f64(0.8 + 0.1 * ((trial / 2) % 5) as f64);
-            let killed2 = scan_killed_after(&alice, delay2, &log2);
-            let pending2 = outbox(&alice);
-            let what = if !killed2 {
-                "finished before the kill"
-            } else if pending.is_empty() {
-                "nothing to settle"
-            } else if pending2 == pending {
-                "before the outbox was settled"
-            } else {
-                "after the outbox was settled"
+        // When it left a nudge in the outbox (and every fourth trial anyway), kill the
+        // next start too, 0 to 20 ms after its sync: settling the outbox takes about 10.
+        if !first.outbox.is_empty() || trial % 4 == 3 {
+            let n = second_kills.values().sum::<usize>();
+            let at = KillAt::Log {
+                text: SYNC_DONE,
+                count: 1,
+                then: Duration::from_millis(4 * (n % 6) as u64),
             };
+            let second = scan_killed(&srv, &alice, at, &log2);
+            let what = second_landing(&first.outbox, &second);
             *second_kills.entry(what).or_default() += 1;
-            second = format!(
-                "; then killed after {delay2:?}: {what}, {} drafts",
-                drafts(&srv).len()
+            name += &format!(
+                "; then killed at {at:?}: {what}, {} drafts",
+                second.drafts.len()
             );
         }
 
         let recovery = scan_to_completion(&alice, &log);
-        let name = format!(
-            "trial {trial}: killed after {delay:?} ({landed:?}, {} drafts, outbox {pending:?}){second}",
-            after_kill.len()
-        );
         assert_one_nudge_per_thread(&srv, &threads, &name);
         // The store agrees: one nudge recorded per thread, nothing left pending.
         assert!(outbox(&alice).is_empty(), "{name}: outbox not empty");
@@ -267,20 +349,13 @@ fn a_pass_of_50_nudges_killed_at_any_point_leaves_exactly_one_nudge_per_thread()
     eprintln!("second kills: {second_kills:?}");
     eprintln!("crash test took {:?}", test_started.elapsed());
     // The spread must have hit the delivery itself, not only its edges.
-    let during = landings
+    let during: usize = landings
         .iter()
-        .filter(|(l, _)| {
-            matches!(
-                l,
-                Landing::DuringBeforeAppend
-                    | Landing::DuringAfterAppend
-                    | Landing::DuringBetweenNudges
-            )
-        })
+        .filter(|(l, _)| l.during_delivery())
         .map(|(_, n)| n)
-        .sum::<usize>();
+        .sum();
     assert!(
-        during >= TRIALS / 2,
+        during >= TRIALS / 3,
         "only {during} of {TRIALS} kills landed during delivery: {landings:?}"
     );
 }
