@@ -509,3 +509,75 @@ fn a_second_reminder_is_a_message_of_its_own() {
     assert_ne!(notes[0].message_id, notes[1].message_id);
     assert_ne!(notes[0].nudger_id, notes[1].nudger_id);
 }
+
+#[test]
+fn a_draft_the_user_sent_as_it_was_counts_as_a_nudge_and_the_next_one_follows() {
+    let srv = MailServer::start();
+    let alice = Account::new(&srv);
+    let ex = Exchange::new("sent-draft");
+    ex.seed(&srv);
+    alice.scan_at(DUE, &[]);
+    let drafts = srv.list("alice", "Drafts");
+    assert_eq!(drafts.len(), 1);
+
+    // Her mail client sends the draft: the message moves from Drafts to Sent.
+    srv.append("alice", "Sent", &drafts[0].raw, &["\\Seen"]);
+    expunge_all(&srv, "alice", "Drafts");
+    let report = alice.scan_at(DUE, &[]);
+    assert_eq!(report["nudges"], json!([]));
+    assert_eq!(report["threads"].as_array().unwrap().len(), 1, "{report:#}");
+    let t = thread(&report, &ex.id());
+    assert_eq!(t["nudges_sent"], 1);
+    assert_eq!(t["due"], SECOND_DUE, "not declined: {t:#}");
+    assert_eq!(hold(&alice.status(), &ex), serde_json::Value::Null);
+
+    let report = alice.scan_at(AT_SECOND_DUE, &[]);
+    assert_eq!(report["nudges"].as_array().unwrap().len(), 1, "{report:#}");
+    let second = nudges_in(&srv, "alice", "Drafts");
+    assert_eq!(second.len(), 1);
+    assert_ne!(
+        second[0].nudger_id,
+        nudges_in(&srv, "alice", "Sent")[0].nudger_id
+    );
+}
+
+#[test]
+fn max_per_pass_caps_a_pass_and_the_rest_wait_for_the_next() {
+    let srv = MailServer::start();
+    let alice = Account::with(&srv, "max_per_pass = 2", "");
+    let threads: Vec<Exchange> = (0..3).map(|i| Exchange::new(&format!("cap-{i}"))).collect();
+    for ex in &threads {
+        ex.seed(&srv);
+    }
+    let first = alice.scan_at(DUE, &[]);
+    assert_eq!(first["nudges"].as_array().unwrap().len(), 2, "{first:#}");
+    assert_eq!(nudges_in(&srv, "alice", "Drafts").len(), 2);
+    let second = alice.scan_at(DUE, &[]);
+    assert_eq!(second["nudges"].as_array().unwrap().len(), 1, "{second:#}");
+    let mut parents: Vec<String> = nudges_in(&srv, "alice", "Drafts")
+        .into_iter()
+        .flat_map(|d| d.in_reply_to)
+        .collect();
+    parents.sort();
+    let mut replies: Vec<String> = threads.iter().map(Exchange::reply_id).collect();
+    replies.sort();
+    assert_eq!(parents, replies, "one nudge per thread");
+}
+
+#[test]
+fn no_reply_addresses_and_threads_followed_up_by_hand_are_not_nudged() {
+    let srv = MailServer::start();
+    let alice = Account::new(&srv);
+    let no_reply = Exchange::new("no-reply").to("Print shop", "no-reply@example.test");
+    no_reply.seed_sent(&srv);
+    let by_hand = Exchange::new("by-hand");
+    by_hand.seed(&srv);
+    srv.append("alice", "Sent", &by_hand.followup(), &["\\Seen"]);
+
+    let report = alice.scan_at(DUE, &[]);
+    assert_eq!(report["nudges"], json!([]));
+    assert_eq!(srv.count("alice", "Drafts"), 0);
+    let status = alice.status();
+    assert_eq!(hold(&status, &no_reply), "no_reply_address", "{status:#}");
+    assert_eq!(hold(&status, &by_hand), "followed_up_by_hand", "{status:#}");
+}

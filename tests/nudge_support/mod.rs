@@ -158,6 +158,27 @@ impl Exchange {
         raw.into_bytes()
     }
 
+    /// Alice writing again by hand after Bob's answer (asking nothing new).
+    pub fn followup(&self) -> Vec<u8> {
+        let mut raw = fixture("followup.eml");
+        for (name, value) in [
+            (
+                "Message-ID",
+                format!("<followup-{}@example.test>", self.tag),
+            ),
+            ("In-Reply-To", format!("<{}>", self.reply_id())),
+            (
+                "References",
+                format!("<{}> <{}>", self.id(), self.reply_id()),
+            ),
+            ("To", self.recipient()),
+            ("Subject", format!("Re: {}", self.subject)),
+        ] {
+            raw = with_header(&raw, name, &value);
+        }
+        raw.into_bytes()
+    }
+
     /// Alice's sent message into her Sent folder, as her mail client saves it.
     pub fn seed_sent(&self, srv: &MailServer) {
         srv.append("alice", "Sent", &self.sent(), &["\\Seen"]);
