@@ -121,11 +121,14 @@ impl Nudger<'_> {
             );
             due.truncate(cap);
         }
-        // Fresh copies: the reconcile above may have changed them.
+        // Fresh copies: the reconcile above may have changed them (a nudge it settled
+        // moves the thread's next due date past now). A nudge still in the outbox (the
+        // SMTP server was down) is retried by the reconcile, never made anew.
         let mut due_threads = Vec::new();
         for (_, key) in &due {
             if let Some(t) = self.store.thread_without_print(key)?
-                && t.needs_nudge(&self.config.nudge)
+                && self::due(self.config, &t).is_some_and(|at| at <= self.now)
+                && !t.nudges.iter().any(|n| n.state == NudgeState::Outbox)
             {
                 due_threads.push(t);
             }
@@ -214,7 +217,14 @@ impl Nudger<'_> {
         }
         let user = self.user();
         let keys: Vec<String> = threads.iter().map(|t| t.message_id.clone()).collect();
-        let id = nudge::nudger_id(&keys.join(" "), 0);
+        // Numbered like nudges: a later note on the same threads is a message of its own.
+        let number = threads
+            .iter()
+            .map(|t| t.nudges.len() as u32)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let id = nudge::nudger_id(&keys.join(" "), number);
         let note = nudge::reminder(&user, &threads, &self.config.nudge.timezone, &id, self.now)?;
         let entry = OutboxEntry {
             nudger_id: id.clone(),
