@@ -22,7 +22,7 @@ use crate::store::{Store, StoreError};
 use crate::sync::{self, PassOutcome, SyncError};
 
 /// Timing knobs; tests shorten them.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     pub connect: ConnectOptions,
     /// First reconnect delay; doubles up to `backoff_max`.
@@ -32,6 +32,8 @@ pub struct Options {
     pub auth_backoff: Duration,
     /// Longest IDLE before it is re-issued (capped at 29 minutes).
     pub idle_max: Duration,
+    /// Shows how far a long sync has come.
+    pub progress: Arc<dyn sync::Progress>,
 }
 
 impl Default for Options {
@@ -42,6 +44,7 @@ impl Default for Options {
             backoff_max: Duration::from_secs(5 * 60),
             auth_backoff: Duration::from_secs(30 * 60),
             idle_max: crate::imap::MAX_IDLE,
+            progress: Arc::new(sync::Quiet),
         }
     }
 }
@@ -157,7 +160,7 @@ async fn session(
     let mut first = true;
     loop {
         let outcome = tokio::select! {
-            outcome = sync::pass(&mut conn, config, store, &folders) => outcome?,
+            outcome = sync::pass(&mut conn, config, store, &folders, options.progress.as_ref()) => outcome?,
             _ = stop.wait() => {
                 conn.logout().await;
                 return Ok(());

@@ -87,6 +87,25 @@ pub struct PassOutcome {
     pub needs_nudge: Vec<String>,
 }
 
+/// Told how far a sync has come, so that a long first scan can show a bar on a
+/// terminal. Every method defaults to nothing; the sync logs plain counts itself.
+pub trait Progress: Send + std::marker::Sync {
+    /// Starts reading `total` messages of `folder`.
+    fn reading(&self, _folder: &str, _total: usize) {}
+    /// `n` more messages read.
+    fn read(&self, _n: usize) {}
+    /// The folder is read.
+    fn done(&self) {}
+}
+
+/// No progress shown: tests, and output that is not a terminal.
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
+/// How often a long read logs how far it has come.
+const PROGRESS_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Connects, logs in and finds the folders.
 pub async fn open_session(
     config: &Config,
@@ -105,8 +124,9 @@ pub async fn pass(
     config: &Config,
     store: &Store,
     folders: &Folders,
+    progress: &dyn Progress,
 ) -> Result<PassOutcome, SyncError> {
-    let stats = sync(conn, config, store, folders).await?;
+    let stats = sync(conn, config, store, folders, progress).await?;
     let threads: Vec<ThreadRecord> = store
         .threads_without_prints()?
         .into_iter()
@@ -131,6 +151,7 @@ pub async fn sync(
     config: &Config,
     store: &Store,
     folders: &Folders,
+    progress: &dyn Progress,
 ) -> Result<SyncStats, SyncError> {
     let started = Instant::now();
     let before = conn.counters().snapshot();
@@ -141,6 +162,7 @@ pub async fn sync(
         stats: SyncStats::default(),
         new_threads: Vec::new(),
         silenced: HashMap::new(),
+        progress,
     };
     let sent_was_known = store.folder_mark(Role::Sent)?.is_some();
     sync.folder(conn, Role::Sent, &folders.sent).await?;
@@ -190,6 +212,7 @@ struct Sync<'a> {
     new_threads: Vec<String>,
     /// Thread key → whether a message of it carries `$NoNudge`.
     silenced: HashMap<String, bool>,
+    progress: &'a dyn Progress,
 }
 
 impl Sync<'_> {
@@ -246,6 +269,12 @@ impl Sync<'_> {
             uid_validity: state.uid_validity,
             uid_next: known_next.unwrap_or(1),
         };
+        self.progress.reading(&folder.name, uids.len());
+        if uids.len() >= 1000 {
+            tracing::info!(folder = %folder.name, messages = uids.len(), "reading");
+        }
+        let mut logged = Instant::now();
+        let mut done = 0;
         for chunk in chunks(&uids, HEADER_CHUNK) {
             let mut items = conn
                 .fetch_headers(&chunk, HEADER_FIELDS, role == Role::Sent)
@@ -261,7 +290,14 @@ impl Sync<'_> {
             let mut batch = work.drain();
             batch.mark = Some((role, mark.clone()));
             self.store.commit(&batch)?;
+            done += chunk.uids.len();
+            self.progress.read(chunk.uids.len());
+            if logged.elapsed() >= PROGRESS_LOG_EVERY {
+                tracing::info!(folder = %folder.name, done, total = uids.len(), "reading");
+                logged = Instant::now();
+            }
         }
+        self.progress.done();
         // Messages that arrive while we read have UIDs at or above state.uid_next and
         // are read next time.
         mark.uid_next = mark.uid_next.max(state.uid_next);

@@ -116,7 +116,7 @@ impl Account {
             sync::open_session(&config, &ConnectOptions::default(), Counters::new())
                 .await
                 .expect("connect");
-        let outcome = sync::pass(&mut conn, &config, &store, &folders)
+        let outcome = sync::pass(&mut conn, &config, &store, &folders, &sync::Quiet)
             .await
             .expect("pass");
         conn.logout().await;

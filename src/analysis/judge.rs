@@ -301,7 +301,7 @@ static EXPERIENCE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// What an ask's wording says about the answer it wants; matched in one pass.
-const WH_WHEN: &str = r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|(which|what)\s+(week|weekday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|afternoon|evening|slot)|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|schedule|date|day|days|time|timeline|when)\b";
+const WH_WHEN: &str = r"(?i)\b(when|what\s+time|what\s+day|which\s+day|what\s+date|which\s+date|(which|what)\s+(week|weekday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|afternoon|evening|slot)|how\s+soon|by\s+when|how\s+long)\b|\b(earliest|latest|deadline|eta|lead\s+time|turn-?around|schedule|date|day|days|time|timeline|when)\b";
 
 const WH_NUMBER: &str = r"(?i)\bhow\s+(many|much|long|big|often|far|high|low)\b|\b(are|is)\s+there\s+any\b|\b(value|worth|maximum|minimum|level|levels|limit|percent|temperature|humidity|weight|length|width|height|dimensions|number\s+of|quantity|count|price|cost|costs|total|rate|premium|fee|fees|budget|amount|percentage|retention|revenue|headcount|capacity|size|pricing)\b";
 
@@ -335,6 +335,9 @@ static DATED_ASK: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|january|february|april|june|july|august|september|october|november|december|(march|may)\s+\d|\d\s+(march|may)|tomorrow|next\s+week|this\s+week|\d{1,2}(st|nd|rd|th)|\d{1,2}[/.]\d{1,2})\b",
     )
 });
+
+/// A choice between two questions: "..., or do we need to deliver them?"
+const ALTERNATIVE_QUESTION: &str = r"(?i),?\s+or\s+(do|does|did|should|shall|would|will|can|could|is|are|must)\s+(i|we|you|they|it|he|she)\b";
 
 /// "Can you book ...", "Could you send someone ...", "Please reset ...".
 const REQUEST_ASK: &str = r"(?i)^\W*([\w'-]+[,:]?\s+)?(can|could|would|will)\s+you\b|\b(please|kindly)\b|\b(i|we)('d|\s+would)?\s+(also\s+)?need\b";
@@ -371,7 +374,8 @@ fn wants(ask: &str) -> Wants {
         number: has(WH_NUMBER),
         who: has(WH_WHO),
         place: has(WH_WHERE),
-        yes_no: has(YES_NO_ASK),
+        // "Would you collect them, or do we deliver?" is not answered by "Yes".
+        yes_no: has(YES_NO_ASK) && !has(ALTERNATIVE_QUESTION),
         send: has(SEND_ASK)
             && (lower.contains("send")
                 || lower.contains(" back")
@@ -503,6 +507,8 @@ pub fn judge(
     //    the prose step.
     let blocks = inline_blocks(zoned, &sources, &located);
     let mut decided = vec![false; asks.len()];
+    // Text that answered the ask it was written under answers no other.
+    let mut claimed: Vec<String> = Vec::new();
     if is_interleaved(&blocks) {
         for (i, block) in blocks.iter().enumerate() {
             let Some((_, block_text, shared)) = block else {
@@ -523,6 +529,9 @@ pub fn judge(
             };
             if relevant && apply_units(&mut asks[i], &needs[i], &units, reply_date) {
                 decided[i] = true;
+                if !*shared {
+                    claimed.push(squash(block_text));
+                }
             }
         }
     }
@@ -538,6 +547,7 @@ pub fn judge(
         })
         .collect();
     let mut units = units_of_lines(&own);
+    units.retain(|u| !claimed.iter().any(|block| block.contains(&squash(&u.text))));
     // An attachment answers "please send me the floor plan" when its name says so.
     units.extend(reply.attachments.iter().filter_map(|a| {
         let name = a.name.as_deref()?;
@@ -733,6 +743,19 @@ impl Prose<'_> {
                 in_order[u] = Some(i);
             }
         }
+        // A deferral speaks for its whole paragraph ("For the seat pricing I need to
+        // check. I'll get back to you on that.").
+        let deferrals: Vec<Option<(usize, f32)>> = (0..asks.len())
+            .map(|i| {
+                units
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| u.act == Act::Defer)
+                    .map(|(n, _)| (n, deferral_topic(needs, i, units, n)))
+                    .filter(|(_, topic)| *topic >= 1.0)
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+            })
+            .collect();
         let mut pairs: Vec<(f32, usize, usize, f32)> = Vec::new(); // score, ask, unit, lexical
         for i in (0..asks.len()).filter(|&i| !decided[i]) {
             for (u, unit) in units.iter().enumerate() {
@@ -740,6 +763,11 @@ impl Prose<'_> {
                     continue;
                 }
                 let lexical = overlap(&needs[i], unit);
+                // An ask its deferral speaks to more closely is deferred whatever answers
+                // it a little; it must not take that sentence from another ask.
+                if deferrals[i].is_some_and(|(_, topic)| topic >= lexical) {
+                    continue;
+                }
                 let mut s = score(&needs[i], unit, self.has_attachment);
                 // Short replies tend to answer in the order asked, and people answer what
                 // was put to them by name rather than what was put to someone else.
@@ -824,15 +852,7 @@ impl Prose<'_> {
             }
             let answer = best[i].filter(|&u| units[u].act == Act::Answer);
             let answer_score = answer.map_or(0.0, |u| overlap(&needs[i], &units[u]));
-            // A deferral speaks for its whole paragraph ("For the seat pricing I need to
-            // check. I'll get back to you on that.").
-            let deferral = units
-                .iter()
-                .enumerate()
-                .filter(|(_, u)| u.act == Act::Defer)
-                .map(|(n, u)| (u, deferral_topic(needs, i, units, n)))
-                .filter(|(_, topic)| *topic >= 1.0)
-                .max_by(|a, b| a.1.total_cmp(&b.1));
+            let deferral = deferrals[i].map(|(n, topic)| (&units[n], topic));
             match (answer, deferral) {
                 (_, Some((u, topic))) if topic >= answer_score => {
                     defer(&mut asks[i], u, self.reply_date)

@@ -3,6 +3,7 @@
 
 pub mod check_config;
 pub mod explain;
+mod progress;
 pub mod run;
 pub mod scan;
 pub mod status;
@@ -35,15 +36,29 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
 }
 
 /// Logs to stderr; `NUDGER_LOG` (else `RUST_LOG`) takes tracing's filter syntax
-/// (`info`, `nudger=debug`).
+/// (`info`, `nudger=debug`). Under journald, which stamps lines itself, without
+/// timestamps or colours.
 pub fn init_logging(default: &str) {
     let filter = std::env::var("NUDGER_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| default.to_string());
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(|| progress::LogWriter);
+    let _ = if progress::under_journald() {
+        logs.without_time().with_ansi(false).try_init()
+    } else {
+        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init()
+    };
+}
+
+/// A progress bar for a long sync on a terminal, else the sync's plain log counts.
+pub fn progress() -> std::sync::Arc<dyn nudger::sync::Progress> {
+    match progress::for_terminal() {
+        Some(bar) => std::sync::Arc::new(bar),
+        None => std::sync::Arc::new(nudger::sync::Quiet),
+    }
 }
 
 /// The nudge template: the configured file, else the built-in one. A broken template is

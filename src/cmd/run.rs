@@ -40,7 +40,11 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
             store = %config.store.path.display(),
             "nudger starting"
         );
-        daemon::run(&config, &store, &templates, &Options::default(), stop).await?;
+        let options = Options {
+            progress: super::progress(),
+            ..Options::default()
+        };
+        daemon::run(&config, &store, &templates, &options, stop).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

@@ -95,7 +95,8 @@ async fn one_pass(
     let (mut conn, folders) =
         sync::open_session(config, &ConnectOptions::default(), counters).await?;
     let result = async {
-        let outcome = sync::pass(&mut conn, config, store, &folders).await?;
+        let progress = super::progress();
+        let outcome = sync::pass(&mut conn, config, store, &folders, progress.as_ref()).await?;
         let nudger = Nudger {
             config,
             store,
