@@ -118,6 +118,7 @@ static DEFER: LazyLock<Regex> = LazyLock::new(|| {
         \b(get|come|circle|revert)\s+back\s+(to\s+you|on|with|about)\b
       | \b(i'll|i\s+will|we'll|we\s+will|she'll|he'll|they'll|she\s+will|he\s+will|they\s+will|let\s+me|let\s+us|i\s+need\s+to|i\s+have\s+to|i'd\s+have\s+to|we'd\s+have\s+to|i'd\s+need\s+to|we\s+need\s+to|i'll\s+need\s+to|we'll\s+need\s+to|i'll\s+have\s+to|we'll\s+have\s+to|i\s+must|i'm\s+going\s+to|i\s+am\s+going\s+to|i\s+want\s+to)\s+(first\s+|still\s+)?(double-?\s*)?(check|confirm|find\s+out|look\s+into|look\s+at|verify|dig|investigate|think|review|consult|test|try|run\s+((it|this|that|them)\s+)?(by|past)|talk\s+to|speak\s+(to|with)|get\s+(it|that|them|this|those)\s+(to|over))\b
       | \b(let\s+me|need\s+to|have\s+to)\s+ask\b
+      | \b(i'll|i\s+will|we'll|we\s+will)\s+ask\s+(him|her|them)\b
       | \b(i'll|i\s+will|we'll|we\s+will|let\s+me)\s+ask\s+.*?\bfor\s+(the|a|an|your|that|this|it)\b
       | \b(it|this|that)\s+(may|might|will|could)\s+take\s+(a\s+few|a\s+couple|some|another|a\s+while|a\s+bit)\b
       | \b(let\s+me|i'll|i\s+will|we'll)\s+(pick|take)\s+(this|it|that)\s+(up|on)\b
@@ -147,7 +148,14 @@ static DEFER: LazyLock<Regex> = LazyLock::new(|| {
 /// about the question without answering it.
 static NO_ANSWER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b((would|'d)\s+also\s+like\s+to\s+know|also\s+interested|same\s+question|wondering\s+the\s+same|following\s+this\s+thread)\b|^(that|this|it)\s+(decides|determines|depends\s+on|will\s+decide|will\s+determine)\b|\b(depending|depends)\s+on\s+(that|this|it|which|whether|what)\b",
+        r"(?i)^(that|this|it)\s+(decides|determines|depends\s+on|will\s+decide|will\s+determine)\b|\b(depending|depends)\s+on\s+(that|this|it|which|whether|what)\b",
+    )
+});
+
+/// "+1, would also like to know": another asker, not an answer, whatever its first word.
+static ECHO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b((would|'d)\s+also\s+(like|love)\s+to\s+know|also\s+interested|same\s+(question|boat)|wondering\s+the\s+same|following\s+this\s+thread|me\s+too|(have|having|had|see|seeing)\s+the\s+same\s+(problem|issue|error))\b",
     )
 });
 
@@ -275,7 +283,8 @@ static PRACTICE: LazyLock<Regex> = LazyLock::new(|| {
 /// missing two forklifts", "Read through it last night".
 static REVIEWED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)[+-]1\b|\b(fine|good|great|ok|okay|looks|missing|wrong|correct|typos?|change|add|remove|approved?|lgtm|read|reviewed|went\s+through|comments?|suggest|fix|needs?)\b",
+        // A verdict on the thing, not praise in passing ("great update" signs off nothing).
+        r"(?i)[+-]1\b|\b(looks|missing|wrong|correct|typos?|change|add|remove|approved?|lgtm|read|reviewed|signed\s+off|went\s+through|comments?|suggest|fix|needs?)\b|\b(is|are|seems?|all)\s+(fine|good|great|ok|okay)\b|^\W*(fine|good|ok|okay)\b",
     )
 });
 
@@ -342,8 +351,9 @@ const ALTERNATIVE_QUESTION: &str = r"(?i),?\s+or\s+(do|does|did|should|shall|wou
 /// "Can you book ...", "Could you send someone ...", "Please reset ...".
 const REQUEST_ASK: &str = r"(?i)^\W*([\w'-]+[,:]?\s+)?(can|could|would|will)\s+you\b|\b(please|kindly)\b|\b(i|we)('d|\s+would)?\s+(also\s+)?need\b";
 
-const WANT_PATTERNS: [&str; 15] = [
+const WANT_PATTERNS: [&str; 16] = [
     REQUEST_ASK,
+    ALTERNATIVE_QUESTION,
     WORDING_ASK,
     WH_WHEN,
     WH_NUMBER,
@@ -787,8 +797,10 @@ impl Prose<'_> {
                 };
                 if std::env::var_os("NUDGER_DEBUG_JUDGE").is_some() {
                     eprintln!(
-                        "judge: ask {i} × {:?}: lexical {lexical:.2} score {s:.2} {}",
+                        "judge: ask {i} × {:?}: lexical {lexical:.2} generic {:.2} specific {:.2} score {s:.2} {}",
                         unit.text,
+                        generic_shape(&needs[i], unit),
+                        specific_shape(&needs[i], unit, self.has_attachment),
                         if enough { "ACCEPT" } else { "" }
                     );
                 }
@@ -1306,6 +1318,9 @@ fn act(sentence: &str) -> Act {
     // "Yes, Tendai will be going, I'll send the form tomorrow" answers first; "Sure, let
     // me pick this up" takes a task for later.
     let takes_on_for_later = TAKES_ON.is_match(bare) && DEFER.is_match(bare);
+    if ECHO.is_match(bare) {
+        return Act::Nothing;
+    }
     if SUGGESTION.is_match(bare)
         || (STRONG_YES_NO.is_match(bare) && !text.ends_with('?') && !takes_on_for_later)
     {
@@ -1442,6 +1457,26 @@ mod tests {
         assert_eq!(act("Please store the samples at 2–8 °C."), Act::Answer);
         assert_eq!(act("I'll get back to you on that next week."), Act::Defer);
         assert_eq!(act("Tuesday works."), Act::Answer);
+        // Another asker, whatever the first word.
+        assert_eq!(act("+1, would also like to know."), Act::Nothing);
+        assert_eq!(act("We're in the same boat with our boxes."), Act::Nothing);
+        assert_eq!(
+            act("Dr. Ward is away until the 20th; I'll ask her then."),
+            Act::Defer
+        );
+    }
+
+    #[test]
+    fn wants_of_asks() {
+        assert!(wants("Can you scan them at 1200 dpi?").yes_no);
+        // A choice between two questions is not answered by "yes".
+        assert!(
+            !wants("Would your team collect the plates, or do we need to deliver them?").yes_no
+        );
+        assert!(wants("What turnaround should we allow?").when);
+        assert!(wants("could you sign off CR-118 by Wednesday?").review);
+        assert!(!REVIEWED.is_match("Thanks Ann, great update"));
+        assert!(REVIEWED.is_match("Looks good to me, approved"));
     }
 
     #[test]
