@@ -49,6 +49,9 @@ pub enum SyncError {
     Imap(#[from] ImapError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The analysis thread died: a bug, never the mail's fault.
+    #[error("analysing sent messages failed: {0}")]
+    Analysis(tokio::task::JoinError),
 }
 
 impl SyncError {
@@ -105,6 +108,28 @@ impl Progress for Quiet {}
 
 /// How often a long read logs how far it has come.
 const PROGRESS_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A sent message with its text, parsed and analysed (None when it cannot be read).
+struct SentRead {
+    item: HeaderItem,
+    id: String,
+    message: Option<(analysis::Tracked, Message)>,
+}
+
+/// Replies judged together, with the threads' analyses as the judging left them.
+struct JudgedBatch {
+    replies: Vec<JudgedReply>,
+    tracked: HashMap<String, analysis::Tracked>,
+}
+
+struct JudgedReply {
+    item: HeaderItem,
+    reply: Message,
+    id: String,
+    date: Timestamp,
+    key: String,
+    auto: bool,
+}
 
 /// Connects, logs in and finds the folders.
 pub async fn open_session(
@@ -384,35 +409,53 @@ impl Sync<'_> {
             return Ok(());
         }
 
-        // Text parts a batch at a time, so that memory holds a batch, not a chunk.
+        // Text parts a batch at a time, so that memory holds a batch, not a chunk. Finding
+        // the asks costs about as much as fetching the text, so one batch is analysed on
+        // another thread while the next one is fetched.
         let mut wanted = wanted.into_iter().peekable();
-        while wanted.peek().is_some() {
-            let batch: Vec<(HeaderItem, String)> = wanted.by_ref().take(BODY_CHUNK).collect();
-            let leaves: Vec<(u32, Vec<Leaf>)> = batch
-                .iter()
-                .map(|(item, _)| (item.uid, item.leaves.clone().unwrap_or_default()))
-                .collect();
-            let mut texts = fetch_texts(conn, &leaves).await?;
-            for (item, id) in batch {
-                let text = texts.remove(&item.uid);
-                self.sent_message(work, item, id, text)?;
+        let mut analysing: Option<tokio::task::JoinHandle<Vec<SentRead>>> = None;
+        loop {
+            let fetched = if wanted.peek().is_some() {
+                let batch: Vec<(HeaderItem, String)> = wanted.by_ref().take(BODY_CHUNK).collect();
+                let leaves: Vec<(u32, Vec<Leaf>)> = batch
+                    .iter()
+                    .map(|(item, _)| (item.uid, item.leaves.clone().unwrap_or_default()))
+                    .collect();
+                let texts = fetch_texts(conn, &leaves).await?;
+                Some((batch, texts))
+            } else {
+                None
+            };
+            if let Some(batch) = analysing.take() {
+                for read in batch.await.map_err(SyncError::Analysis)? {
+                    self.sent_message(work, read)?;
+                }
+                // Records may be stored before the watermark that covers them, never after.
+                self.store.commit(&work.drain())?;
             }
-            // Records may be stored before the watermark that covers them, never after.
-            self.store.commit(&work.drain())?;
+            let Some((batch, mut texts)) = fetched else {
+                break;
+            };
+            analysing = Some(tokio::task::spawn_blocking(move || {
+                batch
+                    .into_iter()
+                    .map(|(item, id)| {
+                        let text = texts.remove(&item.uid);
+                        let leaves = item.leaves.as_deref().unwrap_or_default();
+                        let message = assemble(&item.header, text.as_ref(), leaves)
+                            .map(|m| (analysis::track(&m), m));
+                        SentRead { item, id, message }
+                    })
+                    .collect()
+            }));
         }
         Ok(())
     }
 
-    /// One of the user's sent messages, with its text.
-    fn sent_message(
-        &mut self,
-        work: &mut Work<'_>,
-        item: HeaderItem,
-        id: String,
-        text: Option<TextPart>,
-    ) -> Result<(), SyncError> {
-        let leaves = item.leaves.as_deref().unwrap_or_default();
-        let Some(full) = assemble(&item.header, text.as_ref(), leaves) else {
+    /// One of the user's sent messages, read and analysed.
+    fn sent_message(&mut self, work: &mut Work<'_>, read: SentRead) -> Result<(), SyncError> {
+        let SentRead { item, id, message } = read;
+        let Some((asks, full)) = message else {
             return Ok(());
         };
         let date = full
@@ -427,7 +470,6 @@ impl Sync<'_> {
             work.link(&id, parent);
             self.stats.followups += 1;
         }
-        let asks = analysis::track(&full);
         let tracked = !asks.asks.is_empty()
             && match ThreadRecord::from_sent(&full, date, asks) {
                 Some(t) => {
@@ -496,41 +538,92 @@ impl Sync<'_> {
             return Ok(());
         }
 
+        // As in Sent: one batch is judged on another thread while the next is fetched.
+        // The judging works on copies of the threads' analyses, put back when done.
         let mut linked = linked.into_iter().peekable();
-        while linked.peek().is_some() {
-            let batch: Vec<_> = linked.by_ref().take(BODY_CHUNK).collect();
-            let uids: Vec<u32> = batch.iter().map(|(item, ..)| item.uid).collect();
-            let mut leaves: HashMap<u32, Vec<Leaf>> = HashMap::new();
-            for chunk in chunks(&uids, BODY_CHUNK) {
-                leaves.extend(conn.fetch_structure(&chunk).await?);
-            }
-            let wanted: Vec<(u32, Vec<Leaf>)> = uids
-                .iter()
-                .map(|uid| (*uid, leaves.get(uid).cloned().unwrap_or_default()))
-                .collect();
-            let mut texts = fetch_texts(conn, &wanted).await?;
-            for (item, header_msg, id, date, key) in batch {
-                let leaves = leaves.remove(&item.uid).unwrap_or_default();
-                let reply = assemble(&item.header, texts.remove(&item.uid).as_ref(), &leaves)
-                    .unwrap_or(header_msg);
-                let Some(t) = work.thread_mut(&key)? else {
-                    continue;
-                };
-                // Judging an automatic reply changes no verdict; it is only recorded.
-                let auto = t.tracked.judge(&reply).auto_reply;
-                t.add_reply(&reply, &id, date, auto);
-                if auto {
-                    self.stats.auto_replies += 1;
-                } else {
-                    self.stats.replies_judged += 1;
+        let mut judging: Option<tokio::task::JoinHandle<JudgedBatch>> = None;
+        loop {
+            let fetched = if linked.peek().is_some() {
+                let batch: Vec<_> = linked.by_ref().take(BODY_CHUNK).collect();
+                let uids: Vec<u32> = batch.iter().map(|(item, ..)| item.uid).collect();
+                let mut leaves: HashMap<u32, Vec<Leaf>> = HashMap::new();
+                for chunk in chunks(&uids, BODY_CHUNK) {
+                    leaves.extend(conn.fetch_structure(&chunk).await?);
                 }
-                work.link(&id, &key);
-                work.mark_seen(&id);
-                work.remember_uid(Role::Inbox, item.uid, &id)?;
-                self.note_keywords(work, &id, &item.flags)?;
+                let wanted: Vec<(u32, Vec<Leaf>)> = uids
+                    .iter()
+                    .map(|uid| (*uid, leaves.get(uid).cloned().unwrap_or_default()))
+                    .collect();
+                let texts = fetch_texts(conn, &wanted).await?;
+                Some((batch, leaves, texts))
+            } else {
+                None
+            };
+            if let Some(batch) = judging.take() {
+                let batch = batch.await.map_err(SyncError::Analysis)?;
+                self.record_replies(work, batch)?;
             }
-            self.store.commit(&work.drain())?;
+            let Some((batch, mut leaves, mut texts)) = fetched else {
+                break;
+            };
+            let mut tracked: HashMap<String, analysis::Tracked> = HashMap::new();
+            for (.., key) in &batch {
+                if !tracked.contains_key(key)
+                    && let Some(t) = work.thread_mut(key)?
+                {
+                    tracked.insert(key.clone(), t.tracked.clone());
+                }
+            }
+            judging = Some(tokio::task::spawn_blocking(move || {
+                let mut replies = Vec::new();
+                for (item, header_msg, id, date, key) in batch {
+                    let Some(analysis) = tracked.get_mut(&key) else {
+                        continue;
+                    };
+                    let leaves = leaves.remove(&item.uid).unwrap_or_default();
+                    let reply = assemble(&item.header, texts.remove(&item.uid).as_ref(), &leaves)
+                        .unwrap_or(header_msg);
+                    // Judging an automatic reply changes no verdict; it is only recorded.
+                    let auto = analysis.judge(&reply).auto_reply;
+                    replies.push(JudgedReply {
+                        item,
+                        reply,
+                        id,
+                        date,
+                        key,
+                        auto,
+                    });
+                }
+                JudgedBatch { replies, tracked }
+            }));
         }
+        Ok(())
+    }
+
+    /// Puts a judged batch of replies into their threads.
+    fn record_replies(&mut self, work: &mut Work<'_>, batch: JudgedBatch) -> Result<(), SyncError> {
+        for (key, analysis) in batch.tracked {
+            if let Some(t) = work.thread_mut(&key)? {
+                t.tracked = analysis;
+            }
+        }
+        for judged in batch.replies {
+            let Some(t) = work.thread_mut(&judged.key)? else {
+                continue;
+            };
+            let id = &judged.id;
+            t.add_reply(&judged.reply, id, judged.date, judged.auto);
+            if judged.auto {
+                self.stats.auto_replies += 1;
+            } else {
+                self.stats.replies_judged += 1;
+            }
+            work.link(id, &judged.key);
+            work.mark_seen(id);
+            work.remember_uid(Role::Inbox, judged.item.uid, id)?;
+            self.note_keywords(work, id, &judged.item.flags)?;
+        }
+        self.store.commit(&work.drain())?;
         Ok(())
     }
 

@@ -475,16 +475,39 @@ pub fn content_stems(text: &str) -> Vec<Stem> {
         if is_stopword(w) {
             return;
         }
-        let text = stem(w);
-        if !out.iter().any(|s| s.text == text) {
-            out.push(Stem {
+        STEMS.with_borrow_mut(|cache| {
+            if let Some(known) = cache.get(w) {
+                if !out.iter().any(|s| s.text == known.text) {
+                    out.push(known.clone());
+                }
+                return;
+            }
+            if cache.len() >= STEM_CACHE_WORDS {
+                cache.clear();
+            }
+            let text = stem(w);
+            let fresh = Stem {
                 groups: groups_of(&text),
                 text,
-            });
-        }
+            };
+            if !out.iter().any(|s| s.text == fresh.text) {
+                out.push(fresh.clone());
+            }
+            cache.insert(w.to_string(), fresh);
+        });
     });
     out
 }
+
+thread_local! {
+    /// Words stemmed before: stemming is most of the cost of reading a message, and
+    /// mail repeats its words.
+    static STEMS: std::cell::RefCell<std::collections::HashMap<String, Stem>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Bounds the cache (a few MB) on a long-running daemon.
+const STEM_CACHE_WORDS: usize = 50_000;
 
 /// A sentence or list item of a message's own text.
 #[derive(Debug, Clone, PartialEq, Eq)]
