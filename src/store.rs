@@ -208,15 +208,32 @@ impl Store {
                 });
             }
         }
-        let db = sled::Config::new()
-            .path(dir.join("db"))
-            // The daemon should stay small; sled's default cache is 1 GB.
-            .cache_capacity(16 * 1024 * 1024)
-            .open()
-            .map_err(|source| StoreError::Open {
-                path: path.clone(),
-                source,
-            })?;
+        // We hold our own lock, so sled's can only be held by a handle of this process
+        // that was just dropped: sled releases it from a background thread, a moment
+        // later.
+        let started = std::time::Instant::now();
+        let db = loop {
+            let opened = sled::Config::new()
+                .path(dir.join("db"))
+                // The daemon should stay small; sled's default cache is 1 GB.
+                .cache_capacity(16 * 1024 * 1024)
+                .open();
+            match opened {
+                // sled reports it as a plain I/O error with this text.
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock")
+                        && started.elapsed() < std::time::Duration::from_secs(5) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => {
+                    break other.map_err(|source| StoreError::Open {
+                        path: path.clone(),
+                        source,
+                    })?;
+                }
+            }
+        };
         let io = |source| StoreError::Io {
             path: path.clone(),
             source,
