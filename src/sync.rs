@@ -50,7 +50,7 @@ pub enum SyncError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The analysis thread died: a bug, never the mail's fault.
-    #[error("analysing sent messages failed: {0}")]
+    #[error("analysing mail failed (a bug in nudger): {0}")]
     Analysis(tokio::task::JoinError),
 }
 

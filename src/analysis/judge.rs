@@ -152,10 +152,11 @@ static NO_ANSWER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// "+1, would also like to know": another asker, not an answer, whatever its first word.
+/// "+1, would also like to know": another asker, not an answer, whatever its first word;
+/// and "The answer is quite different depending on that", after questions back.
 static ECHO: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b((would|'d)\s+also\s+(like|love)\s+to\s+know|also\s+interested|same\s+(question|boat)|wondering\s+the\s+same|following\s+this\s+thread|me\s+too|(have|having|had|see|seeing)\s+the\s+same\s+(problem|issue|error))\b",
+        r"(?i)\b((would|'d)\s+also\s+(like|love)\s+to\s+know|also\s+interested|same\s+(question|boat)|wondering\s+the\s+same|following\s+this\s+thread|me\s+too|(have|having|had|see|seeing)\s+the\s+same\s+(problem|issue|error))\b|\b(depending|depends|hinges)\s+on\s+(that|this|it|those|these)\s*[.!]?$",
     )
 });
 
@@ -1463,6 +1464,14 @@ mod tests {
         assert_eq!(
             act("Dr. Ward is away until the 20th; I'll ask her then."),
             Act::Defer
+        );
+        assert_eq!(
+            act("The answer is quite different depending on that."),
+            Act::Nothing
+        );
+        assert_eq!(
+            act("The fix is to pin it, depending on which version you run."),
+            Act::Answer
         );
     }
 
