@@ -125,6 +125,30 @@ pub struct NudgeConfig {
     pub include_lists: bool,
 }
 
+#[cfg(test)]
+impl NudgeConfig {
+    /// A usual setup for unit tests: drafts after 3 business days, then every 4 days, at
+    /// most twice, 09:00-17:00 UTC.
+    pub(crate) fn for_tests() -> NudgeConfig {
+        NudgeConfig {
+            mode: Mode::Draft,
+            wait_days: 3,
+            business_days: true,
+            max_nudges: 2,
+            repeat_days: 4,
+            lookback_days: 30,
+            timezone: TimeZone::UTC,
+            send_window: (
+                jiff::civil::time(9, 0, 0, 0),
+                jiff::civil::time(17, 0, 0, 0),
+            ),
+            template: None,
+            max_per_pass: 20,
+            include_lists: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
     pub path: PathBuf,

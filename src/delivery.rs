@@ -187,13 +187,7 @@ impl Nudger<'_> {
             raw: nudge.raw,
             recipients: to.iter().chain(&cc).map(|a| a.email.clone()).collect(),
         };
-        thread.nudges.push(NudgeRecord {
-            id: entry.nudger_id.clone(),
-            message_id: entry.message_id.clone(),
-            made_at: self.now,
-            mode,
-            state: NudgeState::Outbox,
-        });
+        thread.nudges.push(waiting(&entry));
         self.store
             .record_nudges(std::slice::from_ref(&thread), Some(&entry), None)?;
         tracing::info!(thread = %thread.message_id, nudge = %entry.nudger_id, ?mode, "nudge written to the outbox");
@@ -227,8 +221,8 @@ impl Nudger<'_> {
         let id = nudge::nudger_id(&keys.join(" "), number);
         let note = nudge::reminder(&user, &threads, &self.config.nudge.timezone, &id, self.now)?;
         let entry = OutboxEntry {
-            nudger_id: id.clone(),
-            message_id: note.message_id.clone(),
+            nudger_id: id,
+            message_id: note.message_id,
             threads: keys.clone(),
             mode: NudgeMode::Remind,
             sending: false,
@@ -238,13 +232,7 @@ impl Nudger<'_> {
         };
         let mut updated = threads;
         for t in &mut updated {
-            t.nudges.push(NudgeRecord {
-                id: id.clone(),
-                message_id: entry.message_id.clone(),
-                made_at: self.now,
-                mode: NudgeMode::Remind,
-                state: NudgeState::Outbox,
-            });
+            t.nudges.push(waiting(&entry));
         }
         self.store.record_nudges(&updated, Some(&entry), None)?;
         let state = self.deliver(conn, &entry).await?;
@@ -454,6 +442,17 @@ impl Nudger<'_> {
             name: self.config.account.name.clone(),
             email: self.config.account.email.clone(),
         }
+    }
+}
+
+/// The record a thread keeps of a nudge written to the outbox and not yet delivered.
+fn waiting(entry: &OutboxEntry) -> NudgeRecord {
+    NudgeRecord {
+        id: entry.nudger_id.clone(),
+        message_id: entry.message_id.clone(),
+        made_at: entry.made_at,
+        mode: entry.mode,
+        state: NudgeState::Outbox,
     }
 }
 

@@ -94,7 +94,7 @@ fn at(tz: &TimeZone, dt: DateTime) -> Zoned {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Mode, NudgeConfig};
+    use crate::config::NudgeConfig;
     use jiff::civil::Time;
 
     fn parse_time(text: &str) -> Option<Time> {
@@ -103,17 +103,8 @@ mod tests {
 
     fn cfg(tz: &str) -> NudgeConfig {
         NudgeConfig {
-            mode: Mode::Draft,
-            wait_days: 3,
-            business_days: true,
-            max_nudges: 2,
-            repeat_days: 4,
-            lookback_days: 30,
             timezone: TimeZone::get(tz).unwrap(),
-            send_window: (parse_time("09:00").unwrap(), parse_time("17:00").unwrap()),
-            template: None,
-            max_per_pass: 20,
-            include_lists: false,
+            ..NudgeConfig::for_tests()
         }
     }
 

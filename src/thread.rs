@@ -383,25 +383,6 @@ mod tests {
         }
     }
 
-    fn nudge_cfg() -> NudgeConfig {
-        NudgeConfig {
-            mode: Mode::Draft,
-            wait_days: 3,
-            business_days: true,
-            max_nudges: 2,
-            repeat_days: 4,
-            lookback_days: 30,
-            timezone: jiff::tz::TimeZone::UTC,
-            send_window: (
-                jiff::civil::time(9, 0, 0, 0),
-                jiff::civil::time(17, 0, 0, 0),
-            ),
-            template: None,
-            max_per_pass: 20,
-            include_lists: false,
-        }
-    }
-
     fn parse(raw: &str) -> Message {
         Message::parse(raw.as_bytes()).unwrap()
     }
@@ -481,7 +462,7 @@ mod tests {
     #[test]
     fn follow_up_after_last_reply_holds_the_thread() {
         let (_, mut t) = sent();
-        let cfg = nudge_cfg();
+        let cfg = NudgeConfig::for_tests();
         assert_eq!(t.hold(&cfg), None);
         t.add_followup("f1@example.com", ts("2024-06-04T09:00:00Z"));
         assert_eq!(t.hold(&cfg), Some(Hold::FollowedUpByHand));
@@ -492,7 +473,7 @@ mod tests {
 
     #[test]
     fn holds() {
-        let cfg = nudge_cfg();
+        let cfg = NudgeConfig::for_tests();
         let (_, mut t) = sent();
         t.no_nudge = true;
         assert_eq!(t.hold(&cfg), Some(Hold::NoNudgeKeyword));

@@ -98,6 +98,11 @@ enum Act {
     Nothing,
 }
 
+/// `NUDGER_DEBUG_JUDGE=1` prints every ask × sentence score to stderr; read once, as the
+/// pairing loop is hot.
+static DEBUG_JUDGE: LazyLock<bool> =
+    LazyLock::new(|| std::env::var_os("NUDGER_DEBUG_JUDGE").is_some());
+
 static ACK: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?ix)^(
         (many\s+)?thanks?(\s+you)?(\s+(so|very)\s+much)?(\s+(for|again)\b.*)?
@@ -796,7 +801,7 @@ impl Prose<'_> {
                 } else {
                     s >= 1.0 && (s - lexical > 0.0 || needs[i].covered(lexical, 2.0, 0.2))
                 };
-                if std::env::var_os("NUDGER_DEBUG_JUDGE").is_some() {
+                if *DEBUG_JUDGE {
                     eprintln!(
                         "judge: ask {i} × {:?}: lexical {lexical:.2} generic {:.2} specific {:.2} score {s:.2} {}",
                         unit.text,
