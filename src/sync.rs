@@ -116,10 +116,13 @@ struct SentRead {
     message: Option<(analysis::Tracked, Message)>,
 }
 
-/// Replies judged together, with the threads' analyses as the judging left them.
-struct JudgedBatch {
-    replies: Vec<JudgedReply>,
-    tracked: HashMap<String, analysis::Tracked>,
+/// The replies of one thread in a batch, judged in arrival order against the thread's
+/// analysis, which they update.
+struct ThreadReplies {
+    key: String,
+    tracked: analysis::Tracked,
+    /// (place in the batch, the reply).
+    replies: Vec<(usize, JudgedReply)>,
 }
 
 struct JudgedReply {
@@ -413,7 +416,7 @@ impl Sync<'_> {
         // the asks costs about as much as fetching the text, so one batch is analysed on
         // another thread while the next one is fetched.
         let mut wanted = wanted.into_iter().peekable();
-        let mut analysing: Option<tokio::task::JoinHandle<Vec<SentRead>>> = None;
+        let mut analysing: Option<Parallel<SentRead>> = None;
         loop {
             let fetched = if wanted.peek().is_some() {
                 let batch: Vec<(HeaderItem, String)> = wanted.by_ref().take(BODY_CHUNK).collect();
@@ -427,7 +430,7 @@ impl Sync<'_> {
                 None
             };
             if let Some(batch) = analysing.take() {
-                for read in batch.await.map_err(SyncError::Analysis)? {
+                for read in batch.join().await? {
                     self.sent_message(work, read)?;
                 }
                 // Records may be stored before the watermark that covers them, never after.
@@ -436,17 +439,18 @@ impl Sync<'_> {
             let Some((batch, mut texts)) = fetched else {
                 break;
             };
-            analysing = Some(tokio::task::spawn_blocking(move || {
-                batch
-                    .into_iter()
-                    .map(|(item, id)| {
-                        let text = texts.remove(&item.uid);
-                        let leaves = item.leaves.as_deref().unwrap_or_default();
-                        let message = assemble(&item.header, text.as_ref(), leaves)
-                            .map(|m| (analysis::track(&m), m));
-                        SentRead { item, id, message }
-                    })
-                    .collect()
+            let batch: Vec<_> = batch
+                .into_iter()
+                .map(|(item, id)| {
+                    let text = texts.remove(&item.uid);
+                    (item, id, text)
+                })
+                .collect();
+            analysing = Some(Parallel::spawn(batch, |(item, id, text)| {
+                let leaves = item.leaves.as_deref().unwrap_or_default();
+                let message =
+                    assemble(&item.header, text.as_ref(), leaves).map(|m| (analysis::track(&m), m));
+                SentRead { item, id, message }
             }));
         }
         Ok(())
@@ -538,10 +542,10 @@ impl Sync<'_> {
             return Ok(());
         }
 
-        // As in Sent: one batch is judged on another thread while the next is fetched.
+        // As in Sent: one batch is judged on other threads while the next is fetched.
         // The judging works on copies of the threads' analyses, put back when done.
         let mut linked = linked.into_iter().peekable();
-        let mut judging: Option<tokio::task::JoinHandle<JudgedBatch>> = None;
+        let mut judging: Option<Parallel<ThreadReplies>> = None;
         loop {
             let fetched = if linked.peek().is_some() {
                 let batch: Vec<_> = linked.by_ref().take(BODY_CHUNK).collect();
@@ -560,54 +564,68 @@ impl Sync<'_> {
                 None
             };
             if let Some(batch) = judging.take() {
-                let batch = batch.await.map_err(SyncError::Analysis)?;
+                let batch = batch.join().await?;
                 self.record_replies(work, batch)?;
             }
             let Some((batch, mut leaves, mut texts)) = fetched else {
                 break;
             };
-            let mut tracked: HashMap<String, analysis::Tracked> = HashMap::new();
-            for (.., key) in &batch {
-                if !tracked.contains_key(key)
-                    && let Some(t) = work.thread_mut(key)?
-                {
-                    tracked.insert(key.clone(), t.tracked.clone());
+            // Replies to one thread are judged in order, on one thread; threads spread.
+            let mut threads: Vec<(String, analysis::Tracked, Vec<_>)> = Vec::new();
+            for (place, (item, header_msg, id, date, key)) in batch.into_iter().enumerate() {
+                let text = texts.remove(&item.uid);
+                let leaves = leaves.remove(&item.uid).unwrap_or_default();
+                let reply = (place, item, header_msg, id, date, text, leaves);
+                if let Some(t) = threads.iter_mut().find(|t| t.0 == key) {
+                    t.2.push(reply);
+                } else if let Some(t) = work.thread_mut(&key)? {
+                    threads.push((key, t.tracked.clone(), vec![reply]));
                 }
             }
-            judging = Some(tokio::task::spawn_blocking(move || {
-                let mut replies = Vec::new();
-                for (item, header_msg, id, date, key) in batch {
-                    let Some(analysis) = tracked.get_mut(&key) else {
-                        continue;
-                    };
-                    let leaves = leaves.remove(&item.uid).unwrap_or_default();
-                    let reply = assemble(&item.header, texts.remove(&item.uid).as_ref(), &leaves)
-                        .unwrap_or(header_msg);
-                    // Judging an automatic reply changes no verdict; it is only recorded.
-                    let auto = analysis.judge(&reply).auto_reply;
-                    replies.push(JudgedReply {
-                        item,
-                        reply,
-                        id,
-                        date,
-                        key,
-                        auto,
-                    });
+            judging = Some(Parallel::spawn(threads, |(key, mut tracked, replies)| {
+                let replies = replies
+                    .into_iter()
+                    .map(|(place, item, header_msg, id, date, text, leaves)| {
+                        let reply =
+                            assemble(&item.header, text.as_ref(), &leaves).unwrap_or(header_msg);
+                        // Judging an automatic reply changes no verdict; it is only recorded.
+                        let auto = tracked.judge(&reply).auto_reply;
+                        let judged = JudgedReply {
+                            item,
+                            reply,
+                            id,
+                            date,
+                            key: key.clone(),
+                            auto,
+                        };
+                        (place, judged)
+                    })
+                    .collect();
+                ThreadReplies {
+                    key,
+                    tracked,
+                    replies,
                 }
-                JudgedBatch { replies, tracked }
             }));
         }
         Ok(())
     }
 
     /// Puts a judged batch of replies into their threads.
-    fn record_replies(&mut self, work: &mut Work<'_>, batch: JudgedBatch) -> Result<(), SyncError> {
-        for (key, analysis) in batch.tracked {
-            if let Some(t) = work.thread_mut(&key)? {
-                t.tracked = analysis;
+    fn record_replies(
+        &mut self,
+        work: &mut Work<'_>,
+        batch: Vec<ThreadReplies>,
+    ) -> Result<(), SyncError> {
+        let mut replies = Vec::new();
+        for t in batch {
+            if let Some(record) = work.thread_mut(&t.key)? {
+                record.tracked = t.tracked;
             }
+            replies.extend(t.replies);
         }
-        for judged in batch.replies {
+        replies.sort_by_key(|(place, _)| *place);
+        for (_, judged) in replies {
             let Some(t) = work.thread_mut(&judged.key)? else {
                 continue;
             };
@@ -692,6 +710,37 @@ impl Sync<'_> {
             }
         }
         Ok(self.store.commit(&batch)?)
+    }
+}
+
+/// Work on a batch spread over the machine's cores: reading and judging mail costs more
+/// CPU than fetching it, so one core alone would keep the scan waiting.
+struct Parallel<R> {
+    parts: Vec<tokio::task::JoinHandle<Vec<R>>>,
+}
+
+impl<R: Send + 'static> Parallel<R> {
+    fn spawn<T: Send + 'static>(items: Vec<T>, work: fn(T) -> R) -> Parallel<R> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_part = items.len().div_ceil(cores).max(1);
+        let mut items = items.into_iter().peekable();
+        let mut parts = Vec::new();
+        while items.peek().is_some() {
+            let part: Vec<T> = items.by_ref().take(per_part).collect();
+            parts.push(tokio::task::spawn_blocking(move || {
+                part.into_iter().map(work).collect()
+            }));
+        }
+        Parallel { parts }
+    }
+
+    /// The results in the order of the items.
+    async fn join(self) -> Result<Vec<R>, SyncError> {
+        let mut out = Vec::new();
+        for part in self.parts {
+            out.extend(part.await.map_err(SyncError::Analysis)?);
+        }
+        Ok(out)
     }
 }
 

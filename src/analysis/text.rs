@@ -39,62 +39,103 @@ pub fn words(text: &str) -> Vec<String> {
 /// Calls `f` with each word of `text` as [`words`] cuts them, without allocating per
 /// word: the hot loops (quote detection, prints) hash words as they come.
 pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
-    let mut cur = String::new();
-    let mut emit = |cur: &mut String| {
-        if cur.is_empty() {
-            return;
-        }
-        // "14th" and "14" name the same day; "G4s" and "G4" the same model.
-        let all = cur.as_str();
-        let word = if all.as_bytes()[0].is_ascii_digit() && all.len() > 2 {
-            ["st", "nd", "rd", "th"]
-                .iter()
-                .find_map(|suffix| {
-                    all.strip_suffix(suffix)
-                        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-                })
-                .unwrap_or(all)
+    // Most words of mail are plain lower-case ASCII: those are handed on as slices of
+    // `text`; only a word that must change (capitals, curly apostrophes, "2,500", other
+    // scripts) is copied into `buf`.
+    let bytes = text.as_bytes();
+    let mut start = usize::MAX; // where the current word began; MAX: between words
+    let mut owned = false; // the current word lives in `buf`
+    let mut buf = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (c, len) = if b < 0x80 {
+            (b as char, 1)
         } else {
-            all
+            let c = text[i..]
+                .chars()
+                .next()
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
+            (c, c.len_utf8())
         };
-        let word =
-            if word.len() > 2 && word.ends_with('s') && word.bytes().any(|b| b.is_ascii_digit()) {
-                &word[..word.len() - 1]
-            } else {
-                word
-            };
-        f(word);
-        cur.clear();
-    };
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        let c = match c {
-            '\u{2019}' | '\u{2018}' | '`' => '\'',
-            c => c,
-        };
-        if c.is_ascii_alphanumeric() {
-            cur.push(c.to_ascii_lowercase());
-        } else if c.is_alphanumeric() {
-            cur.extend(c.to_lowercase());
-        } else if (c == '\'' || c == ',' || c == '.')
-            && !cur.is_empty()
-            && chars.peek().is_some_and(|n| {
-                // Keep "don't" and "2,500" / "2.5" together, split "end." and "a, b".
-                if c == '\'' {
-                    n.is_alphabetic()
-                } else {
-                    n.is_ascii_digit() && cur.bytes().all(|d| d.is_ascii_digit())
-                }
-            })
-        {
-            if c == '\'' {
-                cur.push('\'');
+        let in_word = start != usize::MAX;
+        if b.is_ascii_lowercase() || b.is_ascii_digit() {
+            if owned {
+                buf.push(c);
+            } else if !in_word {
+                start = i;
             }
-        } else {
-            emit(&mut cur);
+        } else if c.is_alphanumeric() {
+            if !owned {
+                buf.clear();
+                if in_word {
+                    buf.push_str(&text[start..i]);
+                }
+                start = i;
+                owned = true;
+            }
+            if b.is_ascii() {
+                buf.push(c.to_ascii_lowercase());
+            } else {
+                buf.extend(c.to_lowercase());
+            }
+        } else if in_word && matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '`' | ',' | '.') {
+            let next = &text[i + len..];
+            let word = if owned { buf.as_str() } else { &text[start..i] };
+            // Keep "don't" and "2,500" / "2.5" together, split "end." and "a, b".
+            let joins = if matches!(c, ',' | '.') {
+                next.as_bytes().first().is_some_and(u8::is_ascii_digit)
+                    && word.bytes().all(|d| d.is_ascii_digit())
+            } else {
+                next.chars().next().is_some_and(char::is_alphabetic)
+            };
+            if !joins {
+                emit(text, start, i, owned, &buf, &mut f);
+                start = usize::MAX;
+                owned = false;
+            } else if c != '\'' || owned {
+                if !owned {
+                    buf.clear();
+                    buf.push_str(&text[start..i]);
+                    owned = true;
+                }
+                if c != ',' && c != '.' {
+                    buf.push('\'');
+                }
+            }
+        } else if in_word {
+            emit(text, start, i, owned, &buf, &mut f);
+            start = usize::MAX;
+            owned = false;
         }
+        i += len;
     }
-    emit(&mut cur);
+    if start != usize::MAX {
+        emit(text, start, bytes.len(), owned, &buf, &mut f);
+    }
+}
+
+fn emit(text: &str, start: usize, end: usize, owned: bool, buf: &str, f: &mut impl FnMut(&str)) {
+    let all = if owned { buf } else { &text[start..end] };
+    // "14th" and "14" name the same day; "G4s" and "G4" the same model.
+    let word = if all.as_bytes()[0].is_ascii_digit() && all.len() > 2 {
+        ["st", "nd", "rd", "th"]
+            .iter()
+            .find_map(|suffix| {
+                all.strip_suffix(suffix)
+                    .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .unwrap_or(all)
+    } else {
+        all
+    };
+    let word = if word.len() > 2 && word.ends_with('s') && word.bytes().any(|b| b.is_ascii_digit())
+    {
+        &word[..word.len() - 1]
+    } else {
+        word
+    };
+    f(word);
 }
 
 /// Whitespace-collapsed text with typographic apostrophes made plain, so that patterns
@@ -772,7 +813,6 @@ mod tests {
         let lines: Vec<(usize, &str)> = text.lines().enumerate().collect();
         sentences(&lines).into_iter().map(|s| s.text).collect()
     }
-
     #[test]
     fn stopwords_are_sorted_for_binary_search() {
         assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
@@ -786,6 +826,10 @@ mod tests {
             vec!["yes", "2500", "is", "right"]
         );
         assert_eq!(words("Don’t ship 1.5 t"), vec!["don't", "ship", "15", "t"]);
+        assert_eq!(
+            words("It's the 2,500th ÉCOLE run, a.b G4s `n'"),
+            vec!["it's", "the", "2500", "école", "run", "a", "b", "g4", "n"]
+        );
     }
 
     #[test]
