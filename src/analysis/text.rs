@@ -49,6 +49,20 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
+        if is_plain(b) {
+            // A run of plain bytes is taken whole: one step instead of one per byte.
+            let end = bytes[i..]
+                .iter()
+                .position(|&b| !is_plain(b))
+                .map_or(bytes.len(), |n| i + n);
+            if owned {
+                buf.push_str(&text[i..end]);
+            } else if start == usize::MAX {
+                start = i;
+            }
+            i = end;
+            continue;
+        }
         let (c, len) = if b < 0x80 {
             (b as char, 1)
         } else {
@@ -59,13 +73,7 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
             (c, c.len_utf8())
         };
         let in_word = start != usize::MAX;
-        if b.is_ascii_lowercase() || b.is_ascii_digit() {
-            if owned {
-                buf.push(c);
-            } else if !in_word {
-                start = i;
-            }
-        } else if c.is_alphanumeric() {
+        if c.is_alphanumeric() {
             if !owned {
                 buf.clear();
                 if in_word {
@@ -115,6 +123,11 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
     }
 }
 
+/// Lower-case ASCII letters and digits: word bytes that go into a word unchanged.
+fn is_plain(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit()
+}
+
 fn emit(text: &str, start: usize, end: usize, owned: bool, buf: &str, f: &mut impl FnMut(&str)) {
     let all = if owned { buf } else { &text[start..end] };
     // "14th" and "14" name the same day; "G4s" and "G4" the same model.
@@ -142,23 +155,47 @@ fn emit(text: &str, start: usize, end: usize, owned: bool, buf: &str, f: &mut im
 /// written with "'" read "can’t" too.
 pub fn squash(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    if text.is_ascii() {
+        // Most sentences: no curly apostrophes to fold, and the words can be cut at
+        // whitespace bytes without decoding characters.
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if is_ascii_space(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let end = bytes[i..]
+                .iter()
+                .position(|&b| is_ascii_space(b))
+                .map_or(bytes.len(), |n| i + n);
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&text[i..end]);
+            i = end;
+        }
+        return out;
+    }
     for word in text.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
-        if word.is_ascii() {
-            out.push_str(word);
-        } else {
-            for c in word.chars() {
-                out.push(if matches!(c, '\u{2019}' | '\u{2018}') {
-                    '\''
-                } else {
-                    c
-                });
-            }
+        for c in word.chars() {
+            out.push(if matches!(c, '\u{2019}' | '\u{2018}') {
+                '\''
+            } else {
+                c
+            });
         }
     }
     out
+}
+
+/// The ASCII characters `char::is_whitespace` (and so `split_whitespace`) cuts at: unlike
+/// `u8::is_ascii_whitespace`, this includes the vertical tab.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t'..=b'\r')
 }
 
 static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
@@ -732,8 +769,7 @@ fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sente
     let mut start = 0usize;
     let mut from = 0usize;
     // Only the places where a sentence may end are looked at.
-    while let Some(found) = text[from..].find(['.', '?', '!', '…']) {
-        let pos = from + found;
+    while let Some(pos) = next_sentence_mark(text, from) {
         let Some(c) = text[pos..].chars().next() else {
             break;
         };
@@ -761,6 +797,24 @@ fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sente
         }
     }
     push(&text[start..], out);
+}
+
+/// Where the next '.', '?', '!' or '…' is in `text` from byte `from` on. Searches bytes:
+/// the ASCII marks are single bytes, and '…' is the only mark that starts with 0xE2.
+fn next_sentence_mark(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while let Some(n) = bytes[i..]
+        .iter()
+        .position(|&b| matches!(b, b'.' | b'?' | b'!' | 0xE2))
+    {
+        let pos = i + n;
+        if bytes[pos] != 0xE2 || text[pos..].starts_with('…') {
+            return Some(pos);
+        }
+        i = pos + 1;
+    }
+    None
 }
 
 /// "? have you checked ..." starts a new question; "? or is it ..." and "(7.125?) in
@@ -798,11 +852,17 @@ fn is_abbreviation(before: &str) -> bool {
     let word = before
         .rsplit(|c: char| c.is_whitespace() || c == '(')
         .next()
-        .unwrap_or("")
-        .to_lowercase();
+        .unwrap_or("");
+    if !word.is_ascii() {
+        // Lower-casing may change the length of other scripts; take the long way.
+        let word = word.to_lowercase();
+        let initial = word.chars().count() == 1 && word.chars().all(char::is_alphabetic);
+        return initial || ABBREVIATIONS.contains(&word.trim_end_matches('.'));
+    }
     // Initials ("J. Smith") are not sentence ends either; "from 7." is.
-    let initial = word.chars().count() == 1 && word.chars().all(char::is_alphabetic);
-    initial || ABBREVIATIONS.contains(&word.trim_end_matches('.'))
+    let initial = word.len() == 1 && word.as_bytes()[0].is_ascii_alphabetic();
+    let bare = word.trim_end_matches('.');
+    initial || ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(bare))
 }
 
 #[cfg(test)]
@@ -865,6 +925,32 @@ mod tests {
         assert_eq!(s[1].list.map(|l| l.number), Some(1));
         assert_eq!(s[2].text, "Please send the quote.");
         assert_eq!(s[3].list.map(|l| l.number), Some(0));
+    }
+
+    #[test]
+    fn squash_collapses_every_whitespace_and_folds_apostrophes() {
+        assert_eq!(squash("  a\tb\x0bc\r\n d  "), "a b c d");
+        assert_eq!(squash("it’s\u{a0} ‘fine’\u{2028}ok"), "it's 'fine' ok");
+        assert_eq!(squash(" \t "), "");
+    }
+
+    #[test]
+    fn sentence_marks_among_other_typographic_characters() {
+        // “ ” — ’ share their first byte with '…'.
+        assert_eq!(
+            split("He said “fine”… Then left — it’s odd. OK"),
+            vec!["He said “fine”…", "Then left — it's odd.", "OK"]
+        );
+    }
+
+    #[test]
+    fn abbreviations_in_any_case() {
+        assert!(is_abbreviation("Please ask DR"));
+        assert!(is_abbreviation("see (e.g"));
+        assert!(is_abbreviation("J"));
+        assert!(!is_abbreviation("from 7"));
+        assert!(!is_abbreviation("the end"));
+        assert!(is_abbreviation("Élodie É"));
     }
 
     #[test]
