@@ -450,14 +450,17 @@ fn mark_signatures(lines: &mut [Line<'_>]) {
 fn mark_block_signature(block: &mut [Line<'_>]) {
     let mut cut = block.iter().enumerate().position(|(i, l)| {
         let t = l.text.trim_end();
-        let rest = block[i + 1..]
-            .iter()
-            .filter(|l| !l.text.trim().is_empty())
-            .count();
+        // Counted only for a "---" line: counting for every line is quadratic.
+        let rest = || {
+            block[i + 1..]
+                .iter()
+                .filter(|l| !l.text.trim().is_empty())
+                .count()
+        };
         matches!(t.trim(), "--" | "—" | "__")
             // "---" also ends a patch's message, with the diffstat below: only a few
             // short lines under it make a signature.
-            || (t.trim() == "---" && rest <= 4)
+            || (t.trim() == "---" && rest() <= 4)
             || MOBILE_SIGNATURE.is_match(t)
             || is_footer_rule(block, i)
     });
