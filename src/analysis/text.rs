@@ -63,6 +63,16 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
             i = end;
             continue;
         }
+        if b == b' ' {
+            // The common end of a word; what the general path below does for it.
+            if start != usize::MAX {
+                emit(text, start, i, owned, &buf, &mut f);
+                start = usize::MAX;
+                owned = false;
+            }
+            i += 1;
+            continue;
+        }
         let (c, len) = if b < 0x80 {
             (b as char, 1)
         } else {
@@ -125,7 +135,17 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
 
 /// Lower-case ASCII letters and digits: word bytes that go into a word unchanged.
 fn is_plain(b: u8) -> bool {
-    b.is_ascii_lowercase() || b.is_ascii_digit()
+    // A table: one load per byte in the hottest loop of the analysis.
+    static PLAIN: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = (b as u8).is_ascii_lowercase() || (b as u8).is_ascii_digit();
+            b += 1;
+        }
+        t
+    };
+    PLAIN[usize::from(b)]
 }
 
 fn emit(text: &str, start: usize, end: usize, owned: bool, buf: &str, f: &mut impl FnMut(&str)) {
@@ -154,11 +174,14 @@ fn emit(text: &str, start: usize, end: usize, owned: bool, buf: &str, f: &mut im
 /// Whitespace-collapsed text with typographic apostrophes made plain, so that patterns
 /// written with "'" read "can’t" too.
 pub fn squash(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
     if text.is_ascii() {
         // Most sentences: no curly apostrophes to fold, and the words can be cut at
-        // whitespace bytes without decoding characters.
+        // whitespace bytes without decoding characters. Most are squashed already.
         let bytes = text.as_bytes();
+        if is_squashed(bytes) {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
         let mut i = 0;
         while i < bytes.len() {
             if is_ascii_space(bytes[i]) {
@@ -177,6 +200,7 @@ pub fn squash(text: &str) -> String {
         }
         return out;
     }
+    let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
@@ -190,6 +214,19 @@ pub fn squash(text: &str) -> String {
         }
     }
     out
+}
+
+/// ASCII text with words parted by single spaces, none at either end.
+fn is_squashed(bytes: &[u8]) -> bool {
+    let mut after_space = true; // at the start, a space would be leading
+    for &b in bytes {
+        let space = is_ascii_space(b);
+        if space && (after_space || b != b' ') {
+            return false;
+        }
+        after_space = space;
+    }
+    !after_space || bytes.is_empty()
 }
 
 /// The ASCII characters `char::is_whitespace` (and so `split_whitespace`) cuts at: unlike
@@ -932,6 +969,9 @@ mod tests {
         assert_eq!(squash("  a\tb\x0bc\r\n d  "), "a b c d");
         assert_eq!(squash("it’s\u{a0} ‘fine’\u{2028}ok"), "it's 'fine' ok");
         assert_eq!(squash(" \t "), "");
+        assert_eq!(squash("already plain words"), "already plain words");
+        assert_eq!(squash("a  b "), "a b");
+        assert_eq!(squash(" a"), "a");
     }
 
     #[test]
