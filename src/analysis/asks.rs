@@ -306,6 +306,10 @@ pub fn question_clause(core: &str) -> &str {
 /// like "7.15GHz (7.125?)" with no words in it.
 fn is_question(core: &str) -> bool {
     static ASIDE: LazyLock<Regex> = LazyLock::new(|| re(r"\(([^()]*)\?\s*\)"));
+    // Most sentences: removing asides cannot add a question mark.
+    if !core.contains('?') {
+        return false;
+    }
     let mut text = core.to_string();
     for caps in ASIDE.captures_iter(core) {
         let words = caps[1]
