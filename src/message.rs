@@ -329,11 +329,20 @@ fn latin1_fallback(
 }
 
 fn normalize_newlines(text: &str) -> Cow<'_, str> {
-    if text.contains('\r') {
-        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
-    } else {
-        Cow::Borrowed(text)
+    if !text.contains('\r') {
+        return Cow::Borrowed(text);
     }
+    // One pass: "\r\n" and a lone "\r" both end a line.
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(cr) = rest.find('\r') {
+        out.push_str(&rest[..cr]);
+        out.push('\n');
+        rest = &rest[cr + 1..];
+        rest = rest.strip_prefix('\n').unwrap_or(rest);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// HTML to plain text, blockquotes rendered as `>` lines so quote zoning works the same
@@ -392,6 +401,16 @@ mod tests {
         assert_eq!(a("Dana Reyes").first_name().as_deref(), Some("Dana"));
         assert_eq!(a("Reyes, Dana").first_name().as_deref(), Some("Dana"));
         assert_eq!(a("  ").first_name(), None);
+    }
+
+    #[test]
+    fn newlines_of_every_kind_become_one() {
+        assert_eq!(normalize_newlines("a\r\nb\rc\nd\r"), "a\nb\nc\nd\n");
+        assert_eq!(normalize_newlines("\r\r\n\n\r"), "\n\n\n\n");
+        assert!(matches!(
+            normalize_newlines("plain\n"),
+            Cow::Borrowed("plain\n")
+        ));
     }
 
     #[test]
