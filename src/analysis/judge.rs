@@ -1015,6 +1015,10 @@ fn overlap(need: &Need, unit: &Unit) -> f32 {
 }
 
 fn near(a: &str, b: &str) -> bool {
+    // Four common characters start with four common bytes: most pairs differ there.
+    if a.as_bytes().get(..4) != b.as_bytes().get(..4) {
+        return false;
+    }
     let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
     let shorter = a.chars().count().min(b.chars().count());
     common >= 4 && common * 5 >= shorter * 4
