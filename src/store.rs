@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
+use crate::analysis::SentPrint;
 use crate::thread::ThreadRecord;
 
 /// The format this build reads and writes. Bump it, and add a migration, when a stored
@@ -369,13 +370,12 @@ impl Store {
         raw: &[u8],
         print: Option<&[u8]>,
     ) -> Result<ThreadRecord, StoreError> {
-        let Some(packed) = print else {
-            return serde_json::from_slice(raw).map_err(|e| self.corrupt(key, e));
-        };
-        let mut value: serde_json::Value =
+        let mut thread: ThreadRecord =
             serde_json::from_slice(raw).map_err(|e| self.corrupt(key, e))?;
-        value["tracked"]["print"] = unpack_print(packed);
-        serde_json::from_value(value).map_err(|e| self.corrupt(key, e))
+        if let Some(packed) = print {
+            thread.tracked.print = SentPrint::from_bytes(packed);
+        }
+        Ok(thread)
     }
 
     /// The thread a message belongs to.
@@ -606,33 +606,14 @@ struct Encoded {
     print: Option<Vec<u8>>,
 }
 
-/// Splits off the print when it is the array of word-triple hashes the analysis keeps
-/// (anything else stays in the JSON as it is). An empty print is not written, so a
-/// record loaded without its print can be committed back without losing it.
+/// The JSON never holds the print (the analysis leaves it out). An empty print is not
+/// written, so a record loaded without its print can be committed back without losing it.
 fn encode(thread: &ThreadRecord) -> Result<Encoded, serde_json::Error> {
-    let mut value = serde_json::to_value(thread)?;
-    let print = &mut value["tracked"]["print"];
-    let packed = print.as_array().and_then(|hashes| {
-        hashes
-            .iter()
-            .map(|h| h.as_u64().and_then(|h| u32::try_from(h).ok()))
-            .collect::<Option<Vec<u32>>>()
-    });
-    let packed = packed.filter(|hashes| !hashes.is_empty()).map(|hashes| {
-        *print = serde_json::Value::Array(Vec::new());
-        hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
-    });
+    let print = &thread.tracked.print;
     Ok(Encoded {
-        json: serde_json::to_vec(&value)?,
-        print: packed,
+        json: serde_json::to_vec(thread)?,
+        print: (!print.is_empty()).then(|| print.to_bytes()),
     })
-}
-
-fn unpack_print(packed: &[u8]) -> serde_json::Value {
-    packed
-        .chunks_exact(4)
-        .map(|b| serde_json::Value::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-        .collect()
 }
 
 fn uid_key(role: Role, uid: u32) -> [u8; 5] {
@@ -798,9 +779,11 @@ mod tests {
         assert!(full.no_nudge);
         assert_eq!(full.tracked.print, t.tracked.print);
         let encoded = encode(&t).unwrap();
-        let packed = encoded.print.expect("print split off");
-        let full = serde_json::to_vec(&t).unwrap();
-        assert!(encoded.json.len() + packed.len() < full.len());
+        assert!(
+            encoded.print.is_some_and(|p| !p.is_empty()),
+            "print split off"
+        );
+        assert!(!String::from_utf8(encoded.json).unwrap().contains("print"));
     }
 
     #[test]

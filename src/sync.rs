@@ -116,6 +116,19 @@ struct SentRead {
     message: Option<(analysis::Tracked, Message)>,
 }
 
+/// A reply with its text, to be judged.
+struct ReplyRead {
+    /// Its place in the batch.
+    place: usize,
+    item: HeaderItem,
+    /// The message read from its header alone: judged when the text cannot be read.
+    header_msg: Message,
+    id: String,
+    date: Timestamp,
+    text: Option<TextPart>,
+    leaves: Vec<Leaf>,
+}
+
 /// The replies of one thread in a batch, judged in arrival order against the thread's
 /// analysis, which they update.
 struct ThreadReplies {
@@ -413,8 +426,8 @@ impl Sync<'_> {
         }
 
         // Text parts a batch at a time, so that memory holds a batch, not a chunk. Finding
-        // the asks costs about as much as fetching the text, so one batch is analysed on
-        // another thread while the next one is fetched.
+        // the asks costs more than fetching the text, so one batch is analysed on the
+        // other threads while the next one is fetched and the last one recorded.
         let mut wanted = wanted.into_iter().peekable();
         let mut analysing: Option<Parallel<SentRead>> = None;
         loop {
@@ -424,34 +437,38 @@ impl Sync<'_> {
                     .iter()
                     .map(|(item, _)| (item.uid, item.leaves.clone().unwrap_or_default()))
                     .collect();
-                let texts = fetch_texts(conn, &leaves).await?;
-                Some((batch, texts))
+                let mut texts = fetch_texts(conn, &leaves).await?;
+                let batch: Vec<_> = batch
+                    .into_iter()
+                    .map(|(item, id)| {
+                        let text = texts.remove(&item.uid);
+                        (item, id, text)
+                    })
+                    .collect();
+                Some(batch)
             } else {
                 None
             };
-            if let Some(batch) = analysing.take() {
-                for read in batch.join().await? {
-                    self.sent_message(work, read)?;
-                }
-                // Records may be stored before the watermark that covers them, never after.
-                self.store.commit(&work.drain())?;
-            }
-            let Some((batch, mut texts)) = fetched else {
-                break;
+            let done = match analysing.take() {
+                Some(batch) => batch.join().await?,
+                None => Vec::new(),
             };
-            let batch: Vec<_> = batch
-                .into_iter()
-                .map(|(item, id)| {
-                    let text = texts.remove(&item.uid);
-                    (item, id, text)
-                })
-                .collect();
-            analysing = Some(Parallel::spawn(batch, |(item, id, text)| {
-                let leaves = item.leaves.as_deref().unwrap_or_default();
-                let message =
-                    assemble(&item.header, text.as_ref(), leaves).map(|m| (analysis::track(&m), m));
-                SentRead { item, id, message }
-            }));
+            if let Some(batch) = fetched {
+                analysing = Some(Parallel::spawn(batch, |(item, id, text)| {
+                    let leaves = item.leaves.as_deref().unwrap_or_default();
+                    let message = assemble(&item.header, text.as_ref(), leaves)
+                        .map(|m| (analysis::track(&m), m));
+                    SentRead { item, id, message }
+                }));
+            }
+            for read in done {
+                self.sent_message(work, read)?;
+            }
+            // Records may be stored before the watermark that covers them, never after.
+            self.store.commit(&work.drain())?;
+            if analysing.is_none() {
+                break;
+            }
         }
         Ok(())
     }
@@ -563,50 +580,38 @@ impl Sync<'_> {
             } else {
                 None
             };
-            if let Some(batch) = judging.take() {
-                let batch = batch.join().await?;
-                self.record_replies(work, batch)?;
-            }
-            let Some((batch, mut leaves, mut texts)) = fetched else {
-                break;
+            let done = match judging.take() {
+                Some(batch) => batch.join().await?,
+                None => Vec::new(),
             };
-            // Replies to one thread are judged in order, on one thread; threads spread.
-            let mut threads: Vec<(String, analysis::Tracked, Vec<_>)> = Vec::new();
-            for (place, (item, header_msg, id, date, key)) in batch.into_iter().enumerate() {
-                let text = texts.remove(&item.uid);
-                let leaves = leaves.remove(&item.uid).unwrap_or_default();
-                let reply = (place, item, header_msg, id, date, text, leaves);
-                if let Some(t) = threads.iter_mut().find(|t| t.0 == key) {
-                    t.2.push(reply);
-                } else if let Some(t) = work.thread_mut(&key)? {
-                    threads.push((key, t.tracked.clone(), vec![reply]));
+            if let Some((batch, mut leaves, mut texts)) = fetched {
+                // Replies to one thread are judged in order, on one thread; threads
+                // spread. A thread judged in the batch just done goes on from there.
+                let mut threads: Vec<(String, analysis::Tracked, Vec<ReplyRead>)> = Vec::new();
+                for (place, (item, header_msg, id, date, key)) in batch.into_iter().enumerate() {
+                    let reply = ReplyRead {
+                        place,
+                        text: texts.remove(&item.uid),
+                        leaves: leaves.remove(&item.uid).unwrap_or_default(),
+                        item,
+                        header_msg,
+                        id,
+                        date,
+                    };
+                    if let Some(t) = threads.iter_mut().find(|t| t.0 == key) {
+                        t.2.push(reply);
+                    } else if let Some(t) = done.iter().find(|t| t.key == key) {
+                        threads.push((key, t.tracked.clone(), vec![reply]));
+                    } else if let Some(t) = work.thread_mut(&key)? {
+                        threads.push((key, t.tracked.clone(), vec![reply]));
+                    }
                 }
+                judging = Some(Parallel::spawn(threads, judge_thread));
             }
-            judging = Some(Parallel::spawn(threads, |(key, mut tracked, replies)| {
-                let replies = replies
-                    .into_iter()
-                    .map(|(place, item, header_msg, id, date, text, leaves)| {
-                        let reply =
-                            assemble(&item.header, text.as_ref(), &leaves).unwrap_or(header_msg);
-                        // Judging an automatic reply changes no verdict; it is only recorded.
-                        let auto = tracked.judge(&reply).auto_reply;
-                        let judged = JudgedReply {
-                            item,
-                            reply,
-                            id,
-                            date,
-                            key: key.clone(),
-                            auto,
-                        };
-                        (place, judged)
-                    })
-                    .collect();
-                ThreadReplies {
-                    key,
-                    tracked,
-                    replies,
-                }
-            }));
+            self.record_replies(work, done)?;
+            if judging.is_none() {
+                break;
+            }
         }
         Ok(())
     }
@@ -710,6 +715,35 @@ impl Sync<'_> {
             }
         }
         Ok(self.store.commit(&batch)?)
+    }
+}
+
+/// Judges the replies of one thread in a batch, in arrival order.
+fn judge_thread(
+    (key, mut tracked, replies): (String, analysis::Tracked, Vec<ReplyRead>),
+) -> ThreadReplies {
+    let replies = replies
+        .into_iter()
+        .map(|r| {
+            let reply =
+                assemble(&r.item.header, r.text.as_ref(), &r.leaves).unwrap_or(r.header_msg);
+            // Judging an automatic reply changes no verdict; it is only recorded.
+            let auto = tracked.judge(&reply).auto_reply;
+            let judged = JudgedReply {
+                item: r.item,
+                reply,
+                id: r.id,
+                date: r.date,
+                key: key.clone(),
+                auto,
+            };
+            (r.place, judged)
+        })
+        .collect();
+    ThreadReplies {
+        key,
+        tracked,
+        replies,
     }
 }
 
