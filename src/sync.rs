@@ -169,7 +169,7 @@ pub async fn pass(
 ) -> Result<PassOutcome, SyncError> {
     let stats = sync(conn, config, store, folders, progress).await?;
     let threads: Vec<ThreadRecord> = store
-        .threads_without_prints()?
+        .threads()?
         .into_iter()
         .filter(|t| !t.tracked.asks.is_empty())
         .collect();
@@ -206,14 +206,14 @@ pub async fn sync(
         progress,
     };
     let sent_was_known = store.folder_mark(Role::Sent)?.is_some();
-    sync.folder(conn, Role::Sent, &folders.sent).await?;
-    sync.refresh_keywords(conn, Role::Sent).await?;
+    let read_from = sync.folder(conn, Role::Sent, &folders.sent).await?;
+    sync.refresh_keywords(conn, Role::Sent, read_from).await?;
     if !sent_was_known {
         // On a first run INBOX is read from the look-back anyway.
         sync.new_threads.clear();
     }
-    sync.folder(conn, Role::Inbox, &folders.inbox).await?;
-    sync.refresh_keywords(conn, Role::Inbox).await?;
+    let read_from = sync.folder(conn, Role::Inbox, &folders.inbox).await?;
+    sync.refresh_keywords(conn, Role::Inbox, read_from).await?;
     sync.apply_keywords()?;
     store.flush()?;
 
@@ -257,12 +257,14 @@ struct Sync<'a> {
 }
 
 impl Sync<'_> {
+    /// Reads what is new in a folder. Returns the UID it read from: messages below it
+    /// were read in earlier syncs (None: all of it was read now).
     async fn folder(
         &mut self,
         conn: &mut Connection,
         role: Role,
         folder: &Folder,
-    ) -> Result<(), SyncError> {
+    ) -> Result<Option<u32>, SyncError> {
         let state = conn.examine(&folder.wire).await?;
         let known_next = match self.store.folder_mark(role)? {
             Some(mark) if mark.folder == folder.wire && mark.uid_validity == state.uid_validity => {
@@ -346,7 +348,7 @@ impl Sync<'_> {
             mark: Some((role, mark)),
             ..Batch::default()
         })?;
-        Ok(())
+        Ok(known_next)
     }
 
     /// INBOX messages (below the watermark, so read before) that answer a thread this
@@ -364,7 +366,7 @@ impl Sync<'_> {
             if key.contains('"') || key.contains('\\') {
                 continue;
             }
-            let since = self.store.thread_without_print(&key)?.map(|t| {
+            let since = self.store.thread(&key)?.map(|t| {
                 t.sent_at
                     .to_zoned(self.config.nudge.timezone.clone())
                     .date()
@@ -396,6 +398,7 @@ impl Sync<'_> {
             let id = fields.key(&item.header);
             if work.is_seen(&id)? {
                 work.remember_uid(Role::Sent, item.uid, &id)?;
+                self.note_keywords(work, &id, &item.flags)?;
                 continue;
             }
             if fields.nudger {
@@ -403,6 +406,7 @@ impl Sync<'_> {
                 if let Some(parent) = work.parent_thread(fields.parents.iter())? {
                     work.link(&id, &parent);
                     work.remember_uid(Role::Sent, item.uid, &id)?;
+                    self.note_keywords(work, &id, &item.flags)?;
                 }
                 work.mark_seen(&id);
                 continue;
@@ -526,6 +530,7 @@ impl Sync<'_> {
             let id = fields.key(&item.header);
             if work.is_seen(&id)? {
                 work.remember_uid(Role::Inbox, item.uid, &id)?;
+                self.note_keywords(work, &id, &item.flags)?;
                 continue;
             }
             // nudger's own reminders are not replies.
@@ -602,8 +607,8 @@ impl Sync<'_> {
                         t.2.push(reply);
                     } else if let Some(t) = done.iter().find(|t| t.key == key) {
                         threads.push((key, t.tracked.clone(), vec![reply]));
-                    } else if let Some(t) = work.thread_mut(&key)? {
-                        threads.push((key, t.tracked.clone(), vec![reply]));
+                    } else if let Some(tracked) = work.tracked(&key)? {
+                        threads.push((key, tracked, vec![reply]));
                     }
                 }
                 judging = Some(Parallel::spawn(threads, judge_thread));
@@ -663,15 +668,23 @@ impl Sync<'_> {
     }
 
     /// Re-reads the flags of the messages of threads that could still be nudged, so a
-    /// `$NoNudge` set (or cleared) in any client takes effect. The folder is selected.
+    /// `$NoNudge` set (or cleared) in any client takes effect. Messages from `read_from`
+    /// on were read by this sync, flags and all. The folder is selected.
     async fn refresh_keywords(
         &mut self,
         conn: &mut Connection,
         role: Role,
+        read_from: Option<u32>,
     ) -> Result<(), SyncError> {
+        let Some(read_from) = read_from else {
+            return Ok(());
+        };
         let mut open: HashMap<String, bool> = HashMap::new();
         let mut by_uid: HashMap<u32, String> = HashMap::new();
         for (uid, id) in self.store.uids(role)? {
+            if uid >= read_from {
+                continue;
+            }
             let Some(key) = self.store.thread_of(&id)? else {
                 continue;
             };
@@ -680,7 +693,7 @@ impl Sync<'_> {
                 None => {
                     let is_open = self
                         .store
-                        .thread_without_print(&key)?
+                        .thread(&key)?
                         .is_some_and(|t| t.open_asks() > 0 && !t.declined);
                     open.insert(key.clone(), is_open);
                     is_open
@@ -705,7 +718,7 @@ impl Sync<'_> {
     fn apply_keywords(&mut self) -> Result<(), SyncError> {
         let mut batch = Batch::default();
         for (key, silenced) in std::mem::take(&mut self.silenced) {
-            if let Some(mut t) = self.store.thread_without_print(&key)?
+            if let Some(mut t) = self.store.thread(&key)?
                 && t.no_nudge != silenced
             {
                 tracing::info!(thread = %key, silenced, "$NoNudge changed");
@@ -1009,6 +1022,20 @@ impl<'s> Work<'s> {
         Ok(self.threads.get_mut(key))
     }
 
+    /// A copy of a thread's analysis with the print of its sent text: what judging a
+    /// reply needs.
+    fn tracked(&mut self, key: &str) -> Result<Option<analysis::Tracked>, SyncError> {
+        let store = self.store;
+        let Some(t) = self.thread_mut(key)? else {
+            return Ok(None);
+        };
+        let mut tracked = t.tracked.clone();
+        if tracked.print.is_empty() {
+            tracked.print = store.print(key)?;
+        }
+        Ok(Some(tracked))
+    }
+
     fn is_seen(&self, id: &str) -> Result<bool, SyncError> {
         Ok(self.seen.contains(id) || self.store.is_seen(id)?)
     }
@@ -1036,6 +1063,9 @@ impl<'s> Work<'s> {
         }
         self.links.insert(key.clone(), key.clone());
         self.batch.links.push((key.clone(), key.clone()));
+        self.batch
+            .prints
+            .push((key.clone(), t.tracked.print.clone()));
         self.threads.insert(key, t);
     }
 

@@ -1175,11 +1175,7 @@ fn line_sources(zoned: &Zoned<'_>, stream: &Stream, print: &SentPrint) -> Vec<So
                 Kind::Own => grams - hits <= grams / 10,
                 _ => hits * 5 >= grams * 3,
             };
-            if quoted {
-                Source::Sent
-            } else {
-                Source::New
-            }
+            if quoted { Source::Sent } else { Source::New }
         })
         .collect();
     // Short lines ("flag", "No.") take the source of the line above them when that line is
