@@ -181,7 +181,7 @@ async fn session(
         match nudger.run(&mut conn, &outcome.threads, false).await {
             Ok(delivered) if !delivered.is_empty() => {
                 tracing::info!(nudges = delivered.len(), "nudges delivered");
-                store.write_snapshot(store.threads_without_prints()?)?;
+                store.write_snapshot(store.threads()?)?;
             }
             Ok(_) => {}
             Err(DeliveryError::Imap(err)) => return Err(err.into()),

@@ -126,7 +126,7 @@ impl Nudger<'_> {
         // SMTP server was down) is retried by the reconcile, never made anew.
         let mut due_threads = Vec::new();
         for (_, key) in &due {
-            if let Some(t) = self.store.thread_without_print(key)?
+            if let Some(t) = self.store.thread(key)?
                 && self::due(self.config, &t).is_some_and(|at| at <= self.now)
                 && !t.nudges.iter().any(|n| n.state == NudgeState::Outbox)
             {
@@ -344,7 +344,7 @@ impl Nudger<'_> {
     fn finish(&self, entry: &OutboxEntry, state: NudgeState) -> Result<(), DeliveryError> {
         let mut threads = Vec::new();
         for key in &entry.threads {
-            if let Some(mut t) = self.store.thread_without_print(key)? {
+            if let Some(mut t) = self.store.thread(key)? {
                 for n in t.nudges.iter_mut().filter(|n| n.id == entry.nudger_id) {
                     n.state = state;
                 }
@@ -392,7 +392,7 @@ impl Nudger<'_> {
         };
         let pending: Vec<ThreadRecord> = self
             .store
-            .threads_without_prints()?
+            .threads()?
             .into_iter()
             .filter(|t| !t.declined)
             .filter(|t| {

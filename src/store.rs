@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
+use crate::analysis::SentPrint;
 use crate::thread::ThreadRecord;
 
 /// The format this build reads and writes. Bump it, and add a migration, when a stored
@@ -108,6 +109,9 @@ pub struct FolderMark {
 #[derive(Debug, Default)]
 pub struct Batch {
     pub threads: Vec<ThreadRecord>,
+    /// Prints of the sent texts of new threads. A print never changes, so it is written
+    /// once, apart from the record, which changes with every reply.
+    pub prints: Vec<(String, SentPrint)>,
     pub links: Vec<(String, String)>,
     pub seen: Vec<String>,
     pub uids: Vec<(Role, u32, String)>,
@@ -118,6 +122,7 @@ pub struct Batch {
 impl Batch {
     pub fn is_empty(&self) -> bool {
         self.threads.is_empty()
+            && self.prints.is_empty()
             && self.links.is_empty()
             && self.seen.is_empty()
             && self.uids.is_empty()
@@ -332,50 +337,34 @@ impl Store {
         self.get_json(&self.folders, role.key())
     }
 
-    /// A tracked thread, complete: what judging a reply needs.
+    /// A tracked thread, without the print of its sent text (see [`Store::print`]):
+    /// enough for every decision but judging a reply.
     pub fn thread(&self, key: &str) -> Result<Option<ThreadRecord>, StoreError> {
-        let Some(raw) = self.threads.get(key.as_bytes()).map_err(|e| self.io(e))? else {
-            return Ok(None);
-        };
-        let print = self.prints.get(key.as_bytes()).map_err(|e| self.io(e))?;
-        self.decode(key.as_bytes(), &raw, print.as_deref())
-            .map(Some)
-    }
-
-    /// A tracked thread without the print of its sent text: enough for every decision
-    /// but judging a reply. Committing it back keeps the stored print.
-    pub fn thread_without_print(&self, key: &str) -> Result<Option<ThreadRecord>, StoreError> {
         match self.threads.get(key.as_bytes()).map_err(|e| self.io(e))? {
             None => Ok(None),
-            Some(raw) => self.decode(key.as_bytes(), &raw, None).map(Some),
+            Some(raw) => self.decode(key.as_bytes(), &raw).map(Some),
         }
     }
 
-    /// Every tracked thread, oldest key first, without the prints of the sent texts:
-    /// for reports and decisions, never for judging replies.
-    pub fn threads_without_prints(&self) -> Result<Vec<ThreadRecord>, StoreError> {
+    /// Every tracked thread, oldest key first, without the prints of the sent texts.
+    pub fn threads(&self) -> Result<Vec<ThreadRecord>, StoreError> {
         self.threads
             .iter()
             .map(|item| {
                 let (key, value) = item.map_err(|e| self.io(e))?;
-                self.decode(&key, &value, None)
+                self.decode(&key, &value)
             })
             .collect()
     }
 
-    fn decode(
-        &self,
-        key: &[u8],
-        raw: &[u8],
-        print: Option<&[u8]>,
-    ) -> Result<ThreadRecord, StoreError> {
-        let Some(packed) = print else {
-            return serde_json::from_slice(raw).map_err(|e| self.corrupt(key, e));
-        };
-        let mut value: serde_json::Value =
-            serde_json::from_slice(raw).map_err(|e| self.corrupt(key, e))?;
-        value["tracked"]["print"] = unpack_print(packed);
-        serde_json::from_value(value).map_err(|e| self.corrupt(key, e))
+    /// The print of a thread's sent text, which judging a reply needs.
+    pub fn print(&self, key: &str) -> Result<SentPrint, StoreError> {
+        let packed = self.prints.get(key.as_bytes()).map_err(|e| self.io(e))?;
+        Ok(packed.map_or_else(SentPrint::default, |p| SentPrint::from_bytes(&p)))
+    }
+
+    fn decode(&self, key: &[u8], raw: &[u8]) -> Result<ThreadRecord, StoreError> {
+        serde_json::from_slice(raw).map_err(|e| self.corrupt(key, e))
     }
 
     /// The thread a message belongs to.
@@ -428,12 +417,12 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
-        let threads: Vec<(&[u8], Encoded)> = batch
-            .threads
+        let threads = self.encode(&batch.threads)?;
+        let prints: Vec<(&[u8], Vec<u8>)> = batch
+            .prints
             .iter()
-            .map(|t| Ok((t.message_id.as_bytes(), encode(t)?)))
-            .collect::<Result<_, serde_json::Error>>()
-            .map_err(|e| self.corrupt(b"thread", e))?;
+            .map(|(key, print)| (key.as_bytes(), print.to_bytes()))
+            .collect();
         let mark = match &batch.mark {
             Some((role, mark)) => Some((
                 role.key(),
@@ -452,11 +441,11 @@ impl Store {
         );
         let result: Result<(), TransactionError<()>> = trees.transaction(
             |(threads_t, prints_t, links_t, seen_t, uids_t, subjects_t, folders_t)| {
-                for (key, encoded) in &threads {
-                    threads_t.insert(*key, encoded.json.as_slice())?;
-                    if let Some(print) = &encoded.print {
-                        prints_t.insert(*key, print.as_slice())?;
-                    }
+                for (key, json) in &threads {
+                    threads_t.insert(*key, json.as_slice())?;
+                }
+                for (key, print) in &prints {
+                    prints_t.insert(*key, print.as_slice())?;
                 }
                 for (message_id, thread) in &batch.links {
                     links_t.insert(message_id.as_bytes(), thread.as_bytes())?;
@@ -506,30 +495,23 @@ impl Store {
             .collect()
     }
 
-    /// Writes threads (keeping their stored prints) and puts or removes an outbox entry,
-    /// in one transaction, then flushes: the step before and after every delivery.
+    /// Writes threads and puts or removes an outbox entry, in one transaction, then
+    /// flushes: the step before and after every delivery.
     pub fn record_nudges(
         &self,
         threads: &[ThreadRecord],
         put: Option<&OutboxEntry>,
         remove: Option<&str>,
     ) -> Result<(), StoreError> {
-        let encoded: Vec<(&[u8], Encoded)> = threads
-            .iter()
-            .map(|t| Ok((t.message_id.as_bytes(), encode(t)?)))
-            .collect::<Result<_, serde_json::Error>>()
-            .map_err(|e| self.corrupt(b"thread", e))?;
+        let encoded = self.encode(threads)?;
         let entry = put
             .map(|e| serde_json::to_vec(e).map(|json| (e.nudger_id.clone(), json)))
             .transpose()
             .map_err(|e| self.corrupt(b"outbox", e))?;
-        let result: Result<(), TransactionError<()>> = (&self.threads, &self.prints, &self.outbox)
-            .transaction(|(threads_t, prints_t, outbox_t)| {
-                for (key, encoded) in &encoded {
-                    threads_t.insert(*key, encoded.json.as_slice())?;
-                    if let Some(print) = &encoded.print {
-                        prints_t.insert(*key, print.as_slice())?;
-                    }
+        let result: Result<(), TransactionError<()>> =
+            (&self.threads, &self.outbox).transaction(|(threads_t, outbox_t)| {
+                for (key, json) in &encoded {
+                    threads_t.insert(*key, json.as_slice())?;
                 }
                 if let Some((id, json)) = &entry {
                     outbox_t.insert(id.as_bytes(), json.as_slice())?;
@@ -544,6 +526,16 @@ impl Store {
             TransactionError::Abort(()) => self.corrupt(b"transaction", "aborted"),
         })?;
         self.flush()
+    }
+
+    /// Thread records as stored: JSON, keyed by Message-ID (the analysis leaves the
+    /// print out of it).
+    fn encode<'t>(&self, threads: &'t [ThreadRecord]) -> Result<Vec<Encoded<'t>>, StoreError> {
+        threads
+            .iter()
+            .map(|t| Ok((t.message_id.as_bytes(), serde_json::to_vec(t)?)))
+            .collect::<Result<_, serde_json::Error>>()
+            .map_err(|e| self.corrupt(b"thread", e))
     }
 
     /// Makes everything written so far durable.
@@ -600,40 +592,8 @@ pub fn read_snapshot(dir: &Path) -> Result<Option<Snapshot>, StoreError> {
     }
 }
 
-/// A thread record as stored: JSON without the print, and the print packed.
-struct Encoded {
-    json: Vec<u8>,
-    print: Option<Vec<u8>>,
-}
-
-/// Splits off the print when it is the array of word-triple hashes the analysis keeps
-/// (anything else stays in the JSON as it is). An empty print is not written, so a
-/// record loaded without its print can be committed back without losing it.
-fn encode(thread: &ThreadRecord) -> Result<Encoded, serde_json::Error> {
-    let mut value = serde_json::to_value(thread)?;
-    let print = &mut value["tracked"]["print"];
-    let packed = print.as_array().and_then(|hashes| {
-        hashes
-            .iter()
-            .map(|h| h.as_u64().and_then(|h| u32::try_from(h).ok()))
-            .collect::<Option<Vec<u32>>>()
-    });
-    let packed = packed.filter(|hashes| !hashes.is_empty()).map(|hashes| {
-        *print = serde_json::Value::Array(Vec::new());
-        hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
-    });
-    Ok(Encoded {
-        json: serde_json::to_vec(&value)?,
-        print: packed,
-    })
-}
-
-fn unpack_print(packed: &[u8]) -> serde_json::Value {
-    packed
-        .chunks_exact(4)
-        .map(|b| serde_json::Value::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
-        .collect()
-}
+/// A record as stored: (key, value).
+type Encoded<'t> = (&'t [u8], Vec<u8>);
 
 fn uid_key(role: Role, uid: u32) -> [u8; 5] {
     let mut key = [0u8; 5];
@@ -680,6 +640,7 @@ mod tests {
         store
             .commit(&Batch {
                 threads: vec![thread("s1@x")],
+                prints: Vec::new(),
                 links: vec![
                     ("s1@x".into(), "s1@x".into()),
                     ("r1@y".into(), "s1@x".into()),
@@ -734,7 +695,7 @@ mod tests {
             assert!(err.to_string().contains("nudger run"), "{err}");
         }
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.threads_without_prints().unwrap().len(), 1);
+        assert_eq!(store.threads().unwrap().len(), 1);
     }
 
     #[test]
@@ -766,41 +727,38 @@ mod tests {
     }
 
     #[test]
-    fn prints_are_packed_and_restored() {
+    fn prints_are_kept_apart_from_the_records() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let raw = b"Message-ID: <p@x>\r\nFrom: me@example.com\r\nTo: d@example.org\r\nSubject: s\r\n\r\nHi Dana, could you send the signed contract by Friday? Thanks a lot.\r\n";
         let msg = Message::parse(raw).unwrap();
         let tracked = crate::analysis::track(&msg);
-        assert!(!tracked.asks.is_empty());
-        let t = ThreadRecord::from_sent(&msg, "2024-06-03T10:00:00Z".parse().unwrap(), tracked)
+        assert!(!tracked.asks.is_empty() && !tracked.print.is_empty());
+        let print = tracked.print.clone();
+        let mut t = ThreadRecord::from_sent(&msg, "2024-06-03T10:00:00Z".parse().unwrap(), tracked)
             .unwrap();
         store
             .commit(&Batch {
                 threads: vec![t.clone()],
+                prints: vec![("p@x".into(), print.clone())],
                 ..Batch::default()
             })
             .unwrap();
-        assert_eq!(store.thread("p@x").unwrap().unwrap(), t, "complete again");
-        let light = &store.threads_without_prints().unwrap()[0];
-        assert_eq!(light.tracked.asks, t.tracked.asks);
-        assert_ne!(light.tracked.print, t.tracked.print);
-        // A light record written back keeps the stored print.
-        let mut changed = store.thread_without_print("p@x").unwrap().unwrap();
-        changed.no_nudge = true;
+        let stored = store.thread("p@x").unwrap().unwrap();
+        assert_eq!(stored.tracked.asks, t.tracked.asks);
+        assert!(stored.tracked.print.is_empty(), "the record holds no print");
+        assert_eq!(store.print("p@x").unwrap(), print);
+        // The record changes on its own; the print stays.
+        t.no_nudge = true;
         store
             .commit(&Batch {
-                threads: vec![changed],
+                threads: vec![t],
                 ..Batch::default()
             })
             .unwrap();
-        let full = store.thread("p@x").unwrap().unwrap();
-        assert!(full.no_nudge);
-        assert_eq!(full.tracked.print, t.tracked.print);
-        let encoded = encode(&t).unwrap();
-        let packed = encoded.print.expect("print split off");
-        let full = serde_json::to_vec(&t).unwrap();
-        assert!(encoded.json.len() + packed.len() < full.len());
+        assert!(store.thread("p@x").unwrap().unwrap().no_nudge);
+        assert_eq!(store.print("p@x").unwrap(), print);
+        assert!(store.print("unknown@x").unwrap().is_empty());
     }
 
     #[test]

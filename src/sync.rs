@@ -116,6 +116,19 @@ struct SentRead {
     message: Option<(analysis::Tracked, Message)>,
 }
 
+/// A reply with its text, to be judged.
+struct ReplyRead {
+    /// Its place in the batch.
+    place: usize,
+    item: HeaderItem,
+    /// The message read from its header alone: judged when the text cannot be read.
+    header_msg: Message,
+    id: String,
+    date: Timestamp,
+    text: Option<TextPart>,
+    leaves: Vec<Leaf>,
+}
+
 /// The replies of one thread in a batch, judged in arrival order against the thread's
 /// analysis, which they update.
 struct ThreadReplies {
@@ -156,7 +169,7 @@ pub async fn pass(
 ) -> Result<PassOutcome, SyncError> {
     let stats = sync(conn, config, store, folders, progress).await?;
     let threads: Vec<ThreadRecord> = store
-        .threads_without_prints()?
+        .threads()?
         .into_iter()
         .filter(|t| !t.tracked.asks.is_empty())
         .collect();
@@ -193,14 +206,14 @@ pub async fn sync(
         progress,
     };
     let sent_was_known = store.folder_mark(Role::Sent)?.is_some();
-    sync.folder(conn, Role::Sent, &folders.sent).await?;
-    sync.refresh_keywords(conn, Role::Sent).await?;
+    let read_from = sync.folder(conn, Role::Sent, &folders.sent).await?;
+    sync.refresh_keywords(conn, Role::Sent, read_from).await?;
     if !sent_was_known {
         // On a first run INBOX is read from the look-back anyway.
         sync.new_threads.clear();
     }
-    sync.folder(conn, Role::Inbox, &folders.inbox).await?;
-    sync.refresh_keywords(conn, Role::Inbox).await?;
+    let read_from = sync.folder(conn, Role::Inbox, &folders.inbox).await?;
+    sync.refresh_keywords(conn, Role::Inbox, read_from).await?;
     sync.apply_keywords()?;
     store.flush()?;
 
@@ -244,12 +257,14 @@ struct Sync<'a> {
 }
 
 impl Sync<'_> {
+    /// Reads what is new in a folder. Returns the UID it read from: messages below it
+    /// were read in earlier syncs (None: all of it was read now).
     async fn folder(
         &mut self,
         conn: &mut Connection,
         role: Role,
         folder: &Folder,
-    ) -> Result<(), SyncError> {
+    ) -> Result<Option<u32>, SyncError> {
         let state = conn.examine(&folder.wire).await?;
         let known_next = match self.store.folder_mark(role)? {
             Some(mark) if mark.folder == folder.wire && mark.uid_validity == state.uid_validity => {
@@ -333,7 +348,7 @@ impl Sync<'_> {
             mark: Some((role, mark)),
             ..Batch::default()
         })?;
-        Ok(())
+        Ok(known_next)
     }
 
     /// INBOX messages (below the watermark, so read before) that answer a thread this
@@ -351,7 +366,7 @@ impl Sync<'_> {
             if key.contains('"') || key.contains('\\') {
                 continue;
             }
-            let since = self.store.thread_without_print(&key)?.map(|t| {
+            let since = self.store.thread(&key)?.map(|t| {
                 t.sent_at
                     .to_zoned(self.config.nudge.timezone.clone())
                     .date()
@@ -383,6 +398,7 @@ impl Sync<'_> {
             let id = fields.key(&item.header);
             if work.is_seen(&id)? {
                 work.remember_uid(Role::Sent, item.uid, &id)?;
+                self.note_keywords(work, &id, &item.flags)?;
                 continue;
             }
             if fields.nudger {
@@ -390,6 +406,7 @@ impl Sync<'_> {
                 if let Some(parent) = work.parent_thread(fields.parents.iter())? {
                     work.link(&id, &parent);
                     work.remember_uid(Role::Sent, item.uid, &id)?;
+                    self.note_keywords(work, &id, &item.flags)?;
                 }
                 work.mark_seen(&id);
                 continue;
@@ -413,8 +430,8 @@ impl Sync<'_> {
         }
 
         // Text parts a batch at a time, so that memory holds a batch, not a chunk. Finding
-        // the asks costs about as much as fetching the text, so one batch is analysed on
-        // another thread while the next one is fetched.
+        // the asks costs more than fetching the text, so one batch is analysed on the
+        // other threads while the next one is fetched and the last one recorded.
         let mut wanted = wanted.into_iter().peekable();
         let mut analysing: Option<Parallel<SentRead>> = None;
         loop {
@@ -424,34 +441,38 @@ impl Sync<'_> {
                     .iter()
                     .map(|(item, _)| (item.uid, item.leaves.clone().unwrap_or_default()))
                     .collect();
-                let texts = fetch_texts(conn, &leaves).await?;
-                Some((batch, texts))
+                let mut texts = fetch_texts(conn, &leaves).await?;
+                let batch: Vec<_> = batch
+                    .into_iter()
+                    .map(|(item, id)| {
+                        let text = texts.remove(&item.uid);
+                        (item, id, text)
+                    })
+                    .collect();
+                Some(batch)
             } else {
                 None
             };
-            if let Some(batch) = analysing.take() {
-                for read in batch.join().await? {
-                    self.sent_message(work, read)?;
-                }
-                // Records may be stored before the watermark that covers them, never after.
-                self.store.commit(&work.drain())?;
-            }
-            let Some((batch, mut texts)) = fetched else {
-                break;
+            let done = match analysing.take() {
+                Some(batch) => batch.join().await?,
+                None => Vec::new(),
             };
-            let batch: Vec<_> = batch
-                .into_iter()
-                .map(|(item, id)| {
-                    let text = texts.remove(&item.uid);
-                    (item, id, text)
-                })
-                .collect();
-            analysing = Some(Parallel::spawn(batch, |(item, id, text)| {
-                let leaves = item.leaves.as_deref().unwrap_or_default();
-                let message =
-                    assemble(&item.header, text.as_ref(), leaves).map(|m| (analysis::track(&m), m));
-                SentRead { item, id, message }
-            }));
+            if let Some(batch) = fetched {
+                analysing = Some(Parallel::spawn(batch, |(item, id, text)| {
+                    let leaves = item.leaves.as_deref().unwrap_or_default();
+                    let message = assemble(&item.header, text.as_ref(), leaves)
+                        .map(|m| (analysis::track(&m), m));
+                    SentRead { item, id, message }
+                }));
+            }
+            for read in done {
+                self.sent_message(work, read)?;
+            }
+            // Records may be stored before the watermark that covers them, never after.
+            self.store.commit(&work.drain())?;
+            if analysing.is_none() {
+                break;
+            }
         }
         Ok(())
     }
@@ -509,6 +530,7 @@ impl Sync<'_> {
             let id = fields.key(&item.header);
             if work.is_seen(&id)? {
                 work.remember_uid(Role::Inbox, item.uid, &id)?;
+                self.note_keywords(work, &id, &item.flags)?;
                 continue;
             }
             // nudger's own reminders are not replies.
@@ -563,50 +585,38 @@ impl Sync<'_> {
             } else {
                 None
             };
-            if let Some(batch) = judging.take() {
-                let batch = batch.join().await?;
-                self.record_replies(work, batch)?;
-            }
-            let Some((batch, mut leaves, mut texts)) = fetched else {
-                break;
+            let done = match judging.take() {
+                Some(batch) => batch.join().await?,
+                None => Vec::new(),
             };
-            // Replies to one thread are judged in order, on one thread; threads spread.
-            let mut threads: Vec<(String, analysis::Tracked, Vec<_>)> = Vec::new();
-            for (place, (item, header_msg, id, date, key)) in batch.into_iter().enumerate() {
-                let text = texts.remove(&item.uid);
-                let leaves = leaves.remove(&item.uid).unwrap_or_default();
-                let reply = (place, item, header_msg, id, date, text, leaves);
-                if let Some(t) = threads.iter_mut().find(|t| t.0 == key) {
-                    t.2.push(reply);
-                } else if let Some(t) = work.thread_mut(&key)? {
-                    threads.push((key, t.tracked.clone(), vec![reply]));
+            if let Some((batch, mut leaves, mut texts)) = fetched {
+                // Replies to one thread are judged in order, on one thread; threads
+                // spread. A thread judged in the batch just done goes on from there.
+                let mut threads: Vec<(String, analysis::Tracked, Vec<ReplyRead>)> = Vec::new();
+                for (place, (item, header_msg, id, date, key)) in batch.into_iter().enumerate() {
+                    let reply = ReplyRead {
+                        place,
+                        text: texts.remove(&item.uid),
+                        leaves: leaves.remove(&item.uid).unwrap_or_default(),
+                        item,
+                        header_msg,
+                        id,
+                        date,
+                    };
+                    if let Some(t) = threads.iter_mut().find(|t| t.0 == key) {
+                        t.2.push(reply);
+                    } else if let Some(t) = done.iter().find(|t| t.key == key) {
+                        threads.push((key, t.tracked.clone(), vec![reply]));
+                    } else if let Some(tracked) = work.tracked(&key)? {
+                        threads.push((key, tracked, vec![reply]));
+                    }
                 }
+                judging = Some(Parallel::spawn(threads, judge_thread));
             }
-            judging = Some(Parallel::spawn(threads, |(key, mut tracked, replies)| {
-                let replies = replies
-                    .into_iter()
-                    .map(|(place, item, header_msg, id, date, text, leaves)| {
-                        let reply =
-                            assemble(&item.header, text.as_ref(), &leaves).unwrap_or(header_msg);
-                        // Judging an automatic reply changes no verdict; it is only recorded.
-                        let auto = tracked.judge(&reply).auto_reply;
-                        let judged = JudgedReply {
-                            item,
-                            reply,
-                            id,
-                            date,
-                            key: key.clone(),
-                            auto,
-                        };
-                        (place, judged)
-                    })
-                    .collect();
-                ThreadReplies {
-                    key,
-                    tracked,
-                    replies,
-                }
-            }));
+            self.record_replies(work, done)?;
+            if judging.is_none() {
+                break;
+            }
         }
         Ok(())
     }
@@ -658,15 +668,23 @@ impl Sync<'_> {
     }
 
     /// Re-reads the flags of the messages of threads that could still be nudged, so a
-    /// `$NoNudge` set (or cleared) in any client takes effect. The folder is selected.
+    /// `$NoNudge` set (or cleared) in any client takes effect. Messages from `read_from`
+    /// on were read by this sync, flags and all. The folder is selected.
     async fn refresh_keywords(
         &mut self,
         conn: &mut Connection,
         role: Role,
+        read_from: Option<u32>,
     ) -> Result<(), SyncError> {
+        let Some(read_from) = read_from else {
+            return Ok(());
+        };
         let mut open: HashMap<String, bool> = HashMap::new();
         let mut by_uid: HashMap<u32, String> = HashMap::new();
         for (uid, id) in self.store.uids(role)? {
+            if uid >= read_from {
+                continue;
+            }
             let Some(key) = self.store.thread_of(&id)? else {
                 continue;
             };
@@ -675,7 +693,7 @@ impl Sync<'_> {
                 None => {
                     let is_open = self
                         .store
-                        .thread_without_print(&key)?
+                        .thread(&key)?
                         .is_some_and(|t| t.open_asks() > 0 && !t.declined);
                     open.insert(key.clone(), is_open);
                     is_open
@@ -700,7 +718,7 @@ impl Sync<'_> {
     fn apply_keywords(&mut self) -> Result<(), SyncError> {
         let mut batch = Batch::default();
         for (key, silenced) in std::mem::take(&mut self.silenced) {
-            if let Some(mut t) = self.store.thread_without_print(&key)?
+            if let Some(mut t) = self.store.thread(&key)?
                 && t.no_nudge != silenced
             {
                 tracing::info!(thread = %key, silenced, "$NoNudge changed");
@@ -710,6 +728,35 @@ impl Sync<'_> {
             }
         }
         Ok(self.store.commit(&batch)?)
+    }
+}
+
+/// Judges the replies of one thread in a batch, in arrival order.
+fn judge_thread(
+    (key, mut tracked, replies): (String, analysis::Tracked, Vec<ReplyRead>),
+) -> ThreadReplies {
+    let replies = replies
+        .into_iter()
+        .map(|r| {
+            let reply =
+                assemble(&r.item.header, r.text.as_ref(), &r.leaves).unwrap_or(r.header_msg);
+            // Judging an automatic reply changes no verdict; it is only recorded.
+            let auto = tracked.judge(&reply).auto_reply;
+            let judged = JudgedReply {
+                item: r.item,
+                reply,
+                id: r.id,
+                date: r.date,
+                key: key.clone(),
+                auto,
+            };
+            (r.place, judged)
+        })
+        .collect();
+    ThreadReplies {
+        key,
+        tracked,
+        replies,
     }
 }
 
@@ -975,6 +1022,20 @@ impl<'s> Work<'s> {
         Ok(self.threads.get_mut(key))
     }
 
+    /// A copy of a thread's analysis with the print of its sent text: what judging a
+    /// reply needs.
+    fn tracked(&mut self, key: &str) -> Result<Option<analysis::Tracked>, SyncError> {
+        let store = self.store;
+        let Some(t) = self.thread_mut(key)? else {
+            return Ok(None);
+        };
+        let mut tracked = t.tracked.clone();
+        if tracked.print.is_empty() {
+            tracked.print = store.print(key)?;
+        }
+        Ok(Some(tracked))
+    }
+
     fn is_seen(&self, id: &str) -> Result<bool, SyncError> {
         Ok(self.seen.contains(id) || self.store.is_seen(id)?)
     }
@@ -1002,6 +1063,9 @@ impl<'s> Work<'s> {
         }
         self.links.insert(key.clone(), key.clone());
         self.batch.links.push((key.clone(), key.clone()));
+        self.batch
+            .prints
+            .push((key.clone(), t.tracked.print.clone()));
         self.threads.insert(key, t);
     }
 

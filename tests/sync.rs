@@ -275,6 +275,47 @@ fn first_scan_finds_the_four_asks_and_judges_the_reply() {
     assert_eq!(open_asks(&status), Some(3));
 }
 
+/// Replies are judged a batch at a time on several threads; a thread with replies in
+/// two batches must go on from what the first batch decided.
+#[test]
+fn a_thread_with_more_replies_than_a_batch_keeps_every_answer() {
+    let srv = MailServer::start();
+    let alice = Account::new(&srv, "alice");
+    srv.append("alice", "Sent", &fixture("four_asks_sent.eml"), &["\\Seen"]);
+    srv.append(
+        "alice",
+        "INBOX",
+        &desks_reply("r-0@example.test", SENT_ID),
+        &[],
+    );
+    for n in 1..=100 {
+        let ack = format!(
+            "Message-ID: <r-{n}@example.test>\r\nIn-Reply-To: <{SENT_ID}>\r\n\
+             References: <{SENT_ID}>\r\nDate: Tue, 04 Jun 2024 11:00:00 +0200\r\n\
+             From: Bob Builder <bob@example.test>\r\nTo: alice@example.test\r\n\
+             Subject: Re: Office move: a few things before Friday\r\n\r\nThanks, noted.\r\n"
+        );
+        srv.append("alice", "INBOX", ack.as_bytes(), &[]);
+    }
+    let keys = format!(
+        "Message-ID: <r-101@example.test>\r\nIn-Reply-To: <{SENT_ID}>\r\n\
+         References: <{SENT_ID}>\r\nDate: Wed, 05 Jun 2024 09:00:00 +0200\r\n\
+         From: Bob Builder <bob@example.test>\r\nTo: alice@example.test\r\n\
+         Subject: Re: Office move: a few things before Friday\r\n\r\n\
+         Mark has the keys to the old storage room.\r\n"
+    );
+    srv.append("alice", "INBOX", keys.as_bytes(), &[]);
+
+    let report = alice.scan_json_with(&["--dry-run"]);
+    let thread = the_thread(&report);
+    assert_eq!(thread["replies"], 102, "{thread:#}");
+    assert_eq!(
+        statuses(thread),
+        ["unanswered", "unanswered", "answered", "answered"],
+        "{thread:#}"
+    );
+}
+
 #[tokio::test]
 async fn a_second_scan_and_a_restart_fetch_nothing_already_read() {
     let srv = MailServer::start();

@@ -17,7 +17,6 @@ use std::sync::LazyLock;
 
 use jiff::civil::{Date, Weekday};
 use regex::{Regex, RegexSet};
-use serde::{Deserialize, Serialize};
 
 use super::text::{
     Stem, content_stems, for_each_word, list_marker, re, re_set, sentences, squash, words,
@@ -28,7 +27,7 @@ use crate::message::Message;
 
 /// A compact print of the sent text (hashes of its word triples), enough to tell which
 /// lines of a reply quote it. Kept instead of the body, which the store never holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SentPrint(Vec<u32>);
 
 /// Word triples beyond this are not printed: a huge sent message is mostly quoted history,
@@ -57,6 +56,24 @@ impl SentPrint {
 
     fn contains(&self, gram: u32) -> bool {
         self.0.binary_search(&gram).is_ok()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The print as stored: its hashes, little-endian.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|h| h.to_le_bytes()).collect()
+    }
+
+    pub fn from_bytes(packed: &[u8]) -> SentPrint {
+        SentPrint(
+            packed
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        )
     }
 }
 
@@ -1154,11 +1171,15 @@ fn line_sources(zoned: &Zoned<'_>, stream: &Stream, print: &SentPrint) -> Vec<So
             let w: Vec<u32> = stream.line(i).collect();
             let grams = w.len() - 2;
             let hits = w.windows(3).filter(|g| print.contains(triple(g))).count();
-            if hits * 5 >= grams * 3 {
-                Source::Sent
-            } else {
-                Source::New
-            }
+            // Under a quote header a client may have changed a word here and there. A line
+            // of the replier's own that quotes the sent text without any mark copies it
+            // whole; one that echoes most of an ask ("Mark has the keys to the old storage
+            // room") is an answer.
+            let quoted = match line.kind {
+                Kind::Own => grams - hits <= grams / 10,
+                _ => hits * 5 >= grams * 3,
+            };
+            if quoted { Source::Sent } else { Source::New }
         })
         .collect();
     // Short lines ("flag", "No.") take the source of the line above them when that line is

@@ -68,6 +68,8 @@ pub struct ReplyView {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tracked {
     pub asks: Vec<Ask>,
+    /// Thousands of numbers: the store keeps them packed beside the record.
+    #[serde(skip)]
     pub print: SentPrint,
     /// Who the sent message was answering (its attribution lines): a reply from someone
     /// else is a third party chiming in, and must speak to an ask to answer it.

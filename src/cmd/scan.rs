@@ -55,7 +55,7 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|t| {
             store
-                .thread_without_print(&t.message_id)
+                .thread(&t.message_id)
                 .map(|fresh| fresh.unwrap_or_else(|| t.clone()))
         })
         .collect::<Result<_, _>>()?;

@@ -46,7 +46,7 @@ fn load(config: &Config) -> anyhow::Result<(Vec<ThreadRecord>, String)> {
         ));
     }
     match Store::open(dir) {
-        Ok(store) => Ok((store.threads_without_prints()?, "store".to_string())),
+        Ok(store) => Ok((store.threads()?, "store".to_string())),
         Err(StoreError::Locked { .. }) => match store::read_snapshot(dir)? {
             Some(snapshot) => Ok((
                 snapshot.threads,
