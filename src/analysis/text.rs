@@ -654,6 +654,17 @@ static LIST_MARKER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Parses a list marker: returns (number, the item's text). Bullets have number 0.
 pub fn list_marker(line: &str) -> Option<(u32, &str)> {
+    // Most lines are prose: only one whose first character can begin a marker is worth
+    // the pattern's captures.
+    let mut chars = line.trim_start().chars();
+    let could_be = match chars.next()? {
+        '(' | '-' | '*' | '•' | '·' | '▪' | '◦' | '–' | '#' => true,
+        'a'..='h' | 'A'..='H' => matches!(chars.next(), Some('.' | ')')),
+        c => c.is_numeric(),
+    };
+    if !could_be {
+        return None;
+    }
     let caps = LIST_MARKER.captures(line)?;
     let number = if let Some(n) = caps.get(1).or(caps.get(2)).or(caps.get(4)) {
         n.as_str().parse().ok()?
@@ -947,6 +958,28 @@ mod tests {
     fn abbreviations_do_not_split() {
         let s = split("Please send e.g. the invoice to Mr. Smith by Friday. Thanks.");
         assert_eq!(s.len(), 2, "{s:?}");
+    }
+
+    #[test]
+    fn list_markers() {
+        for (line, want) in [
+            ("1. Send the quote", Some((1, "Send the quote"))),
+            ("  12) Call", Some((12, "Call"))),
+            ("(3) Sign", Some((3, "Sign"))),
+            ("b) Book", Some((2, "Book"))),
+            ("(C). Check", None),
+            ("(c) Check", Some((3, "Check"))),
+            ("- Desks", Some((0, "Desks"))),
+            ("• Chairs", Some((0, "Chairs"))),
+            ("#4 Keys", Some((4, "Keys"))),
+            ("Hello Dana", None),
+            ("A.B. Smith wrote", None),
+            ("I. think", None),
+            ("2026 was good", None),
+            ("-", None),
+        ] {
+            assert_eq!(list_marker(line), want, "{line:?}");
+        }
     }
 
     #[test]
