@@ -31,8 +31,11 @@ use crate::thread::{self, Origin, ThreadRecord};
 pub const HEADER_FIELDS: &str = "(MESSAGE-ID IN-REPLY-TO REFERENCES FROM TO CC REPLY-TO DATE \
      SUBJECT AUTO-SUBMITTED X-AUTOREPLY X-AUTORESPOND PRECEDENCE LIST-ID RETURN-PATH \
      X-NUDGER-ID MIME-VERSION CONTENT-TYPE CONTENT-TRANSFER-ENCODING)";
-/// Messages per header FETCH.
-const HEADER_CHUNK: usize = 1000;
+/// Messages per header FETCH, and per commit of a folder's watermark. The analysis
+/// pipeline drains at the end of each chunk, leaving the cores idle while the next
+/// headers come: 2,500 made a first scan ~20% faster than 1,000 for ~1 MB more
+/// memory (5,000: another 5%, and 4 MB).
+const HEADER_CHUNK: usize = 2500;
 /// Messages per text-part FETCH.
 const BODY_CHUNK: usize = 100;
 /// Enough text for any ask; a runaway text part (a pasted log) is cut here.
