@@ -121,8 +121,6 @@ struct SentRead {
 
 /// A reply with its text, to be judged.
 struct ReplyRead {
-    /// Its place in the batch.
-    place: usize,
     item: HeaderItem,
     /// The message read from its header alone: judged when the text cannot be read.
     header_msg: Message,
@@ -137,8 +135,7 @@ struct ReplyRead {
 struct ThreadReplies {
     key: String,
     tracked: analysis::Tracked,
-    /// (place in the batch, the reply).
-    replies: Vec<(usize, JudgedReply)>,
+    replies: Vec<JudgedReply>,
 }
 
 struct JudgedReply {
@@ -146,7 +143,6 @@ struct JudgedReply {
     reply: Message,
     id: String,
     date: Timestamp,
-    key: String,
     auto: bool,
 }
 
@@ -400,16 +396,14 @@ impl Sync<'_> {
             let fields = Fields::scan(&item.header);
             let id = fields.key(&item.header);
             if work.is_seen(&id)? {
-                work.remember_uid(Role::Sent, item.uid, &id)?;
-                self.note_keywords(work, &id, &item.flags)?;
+                self.remember(work, Role::Sent, &item, &id)?;
                 continue;
             }
             if fields.nudger {
                 // A nudge the user sent on: replies to it belong to its thread.
                 if let Some(parent) = work.parent_thread(fields.parents.iter())? {
                     work.link(&id, &parent);
-                    work.remember_uid(Role::Sent, item.uid, &id)?;
-                    self.note_keywords(work, &id, &item.flags)?;
+                    self.remember(work, Role::Sent, &item, &id)?;
                 }
                 work.mark_seen(&id);
                 continue;
@@ -509,8 +503,7 @@ impl Sync<'_> {
                 None => false,
             };
         if tracked || parent.is_some() {
-            work.remember_uid(Role::Sent, item.uid, &id)?;
-            self.note_keywords(work, &id, &item.flags)?;
+            self.remember(work, Role::Sent, &item, &id)?;
         }
         work.mark_seen(&id);
         Ok(())
@@ -532,8 +525,7 @@ impl Sync<'_> {
             let fields = Fields::scan(&item.header);
             let id = fields.key(&item.header);
             if work.is_seen(&id)? {
-                work.remember_uid(Role::Inbox, item.uid, &id)?;
-                self.note_keywords(work, &id, &item.flags)?;
+                self.remember(work, Role::Inbox, &item, &id)?;
                 continue;
             }
             // nudger's own reminders are not replies.
@@ -596,9 +588,8 @@ impl Sync<'_> {
                 // Replies to one thread are judged in order, on one thread; threads
                 // spread. A thread judged in the batch just done goes on from there.
                 let mut threads: Vec<(String, analysis::Tracked, Vec<ReplyRead>)> = Vec::new();
-                for (place, (item, header_msg, id, date, key)) in batch.into_iter().enumerate() {
+                for (item, header_msg, id, date, key) in batch {
                     let reply = ReplyRead {
-                        place,
                         text: texts.remove(&item.uid),
                         leaves: leaves.remove(&item.uid).unwrap_or_default(),
                         item,
@@ -630,42 +621,41 @@ impl Sync<'_> {
         work: &mut Work<'_>,
         batch: Vec<ThreadReplies>,
     ) -> Result<(), SyncError> {
-        let mut replies = Vec::new();
         for t in batch {
-            if let Some(record) = work.thread_mut(&t.key)? {
-                record.tracked = t.tracked;
-            }
-            replies.extend(t.replies);
-        }
-        replies.sort_by_key(|(place, _)| *place);
-        for (_, judged) in replies {
-            let Some(t) = work.thread_mut(&judged.key)? else {
+            let Some(record) = work.thread_mut(&t.key)? else {
                 continue;
             };
-            let id = &judged.id;
-            t.add_reply(&judged.reply, id, judged.date, judged.auto);
-            if judged.auto {
-                self.stats.auto_replies += 1;
-            } else {
-                self.stats.replies_judged += 1;
+            record.tracked = t.tracked;
+            for judged in &t.replies {
+                record.add_reply(&judged.reply, &judged.id, judged.date, judged.auto);
+                if judged.auto {
+                    self.stats.auto_replies += 1;
+                } else {
+                    self.stats.replies_judged += 1;
+                }
             }
-            work.link(id, &judged.key);
-            work.mark_seen(id);
-            work.remember_uid(Role::Inbox, judged.item.uid, id)?;
-            self.note_keywords(work, id, &judged.item.flags)?;
+            for judged in &t.replies {
+                work.link(&judged.id, &t.key);
+                work.mark_seen(&judged.id);
+                self.remember(work, Role::Inbox, &judged.item, &judged.id)?;
+            }
         }
         self.store.commit(&work.drain())?;
         Ok(())
     }
 
-    fn note_keywords(
+    /// A message of a tracked thread: where it lives, to re-read its flags in later
+    /// syncs, and whether it carries `$NoNudge` now.
+    fn remember(
         &mut self,
-        work: &Work<'_>,
+        work: &mut Work<'_>,
+        role: Role,
+        item: &HeaderItem,
         id: &str,
-        flags: &[String],
     ) -> Result<(), SyncError> {
         if let Some(key) = work.thread_of(id)? {
-            *self.silenced.entry(key).or_default() |= has_no_nudge(flags);
+            work.batch.uids.push((role, item.uid, id.to_string()));
+            *self.silenced.entry(key).or_default() |= has_no_nudge(&item.flags);
         }
         Ok(())
     }
@@ -745,15 +735,13 @@ fn judge_thread(
                 assemble(&r.item.header, r.text.as_ref(), &r.leaves).unwrap_or(r.header_msg);
             // Judging an automatic reply changes no verdict; it is only recorded.
             let auto = tracked.judge(&reply).auto_reply;
-            let judged = JudgedReply {
+            JudgedReply {
                 item: r.item,
                 reply,
                 id: r.id,
                 date: r.date,
-                key: key.clone(),
                 auto,
-            };
-            (r.place, judged)
+            }
         })
         .collect();
     ThreadReplies {
@@ -1070,14 +1058,6 @@ impl<'s> Work<'s> {
             .prints
             .push((key.clone(), t.tracked.print.clone()));
         self.threads.insert(key, t);
-    }
-
-    /// Remembers where a message of a thread lives, to re-read its flags.
-    fn remember_uid(&mut self, role: Role, uid: u32, id: &str) -> Result<(), SyncError> {
-        if self.thread_of(id)?.is_some() {
-            self.batch.uids.push((role, uid, id.to_string()));
-        }
-        Ok(())
     }
 
     /// The thread a message answers, by its parent ids (In-Reply-To, References) only.

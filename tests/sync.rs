@@ -30,12 +30,26 @@ fn fixture(name: &str) -> Vec<u8> {
 
 /// A reply from Bob to `parent` (and the thread root), answering only the desks question.
 fn desks_reply(id: &str, parent: &str) -> Vec<u8> {
+    bob_reply(
+        id,
+        parent,
+        "Tue, 04 Jun 2024 10:00:00 +0200",
+        "Hi Alice,\r\n\r\nWe need twelve desks in the new office.\r\n\r\nBob\r\n",
+    )
+}
+
+/// A reply from Bob to `parent` in the thread of the four-ask message.
+fn bob_reply(id: &str, parent: &str, date: &str, body: &str) -> Vec<u8> {
+    let references = if parent == SENT_ID {
+        format!("<{SENT_ID}>")
+    } else {
+        format!("<{SENT_ID}> <{parent}>")
+    };
     format!(
-        "Message-ID: <{id}>\r\nIn-Reply-To: <{parent}>\r\nReferences: <{SENT_ID}> <{parent}>\r\n\
-         Date: Tue, 04 Jun 2024 10:00:00 +0200\r\nFrom: Bob Builder <bob@example.test>\r\n\
+        "Message-ID: <{id}>\r\nIn-Reply-To: <{parent}>\r\nReferences: {references}\r\n\
+         Date: {date}\r\nFrom: Bob Builder <bob@example.test>\r\n\
          To: alice@example.test\r\nSubject: Re: Office move: a few things before Friday\r\n\
-         Content-Type: text/plain; charset=utf-8\r\n\r\n\
-         Hi Alice,\r\n\r\nWe need twelve desks in the new office.\r\n\r\nBob\r\n"
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}"
     )
     .into_bytes()
 }
@@ -289,22 +303,21 @@ fn a_thread_with_more_replies_than_a_batch_keeps_every_answer() {
         &[],
     );
     for n in 1..=100 {
-        let ack = format!(
-            "Message-ID: <r-{n}@example.test>\r\nIn-Reply-To: <{SENT_ID}>\r\n\
-             References: <{SENT_ID}>\r\nDate: Tue, 04 Jun 2024 11:00:00 +0200\r\n\
-             From: Bob Builder <bob@example.test>\r\nTo: alice@example.test\r\n\
-             Subject: Re: Office move: a few things before Friday\r\n\r\nThanks, noted.\r\n"
+        let ack = bob_reply(
+            &format!("r-{n}@example.test"),
+            SENT_ID,
+            "Tue, 04 Jun 2024 11:00:00 +0200",
+            "Thanks, noted.\r\n",
         );
-        srv.append("alice", "INBOX", ack.as_bytes(), &[]);
+        srv.append("alice", "INBOX", &ack, &[]);
     }
-    let keys = format!(
-        "Message-ID: <r-101@example.test>\r\nIn-Reply-To: <{SENT_ID}>\r\n\
-         References: <{SENT_ID}>\r\nDate: Wed, 05 Jun 2024 09:00:00 +0200\r\n\
-         From: Bob Builder <bob@example.test>\r\nTo: alice@example.test\r\n\
-         Subject: Re: Office move: a few things before Friday\r\n\r\n\
-         Mark has the keys to the old storage room.\r\n"
+    let keys = bob_reply(
+        "r-101@example.test",
+        SENT_ID,
+        "Wed, 05 Jun 2024 09:00:00 +0200",
+        "Mark has the keys to the old storage room.\r\n",
     );
-    srv.append("alice", "INBOX", keys.as_bytes(), &[]);
+    srv.append("alice", "INBOX", &keys, &[]);
 
     let report = alice.scan_json_with(&["--dry-run"]);
     let thread = the_thread(&report);

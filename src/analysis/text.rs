@@ -921,6 +921,7 @@ mod tests {
         let lines: Vec<(usize, &str)> = text.lines().enumerate().collect();
         sentences(&lines).into_iter().map(|s| s.text).collect()
     }
+
     #[test]
     fn stopwords_are_sorted_for_binary_search() {
         assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
