@@ -174,6 +174,9 @@ fn emit(text: &str, start: usize, end: usize, owned: bool, buf: &str, f: &mut im
 /// Whitespace-collapsed text with typographic apostrophes made plain, so that patterns
 /// written with "'" read "can’t" too.
 pub fn squash(text: &str) -> String {
+    // Sentences are cut right after their mark, so most start with the space that
+    // followed it: trimmed, they are squashed already and take the quick path below.
+    let text = text.trim();
     if text.is_ascii() {
         // Most sentences: no curly apostrophes to fold, and the words can be cut at
         // whitespace bytes without decoding characters. Most are squashed already.
@@ -801,6 +804,9 @@ const ABBREVIATIONS: &[&str] = &[
     "gen", "rev", "hon", "gov", "sen", "rep", "mt", "ft", "ave", "blvd", "corp",
 ];
 
+/// The length of the longest of [`ABBREVIATIONS`].
+const ABBREVIATION_MAX: usize = 6;
+
 fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sentence>) {
     let push = |piece: &str, out: &mut Vec<Sentence>| {
         let sentence = squash(piece);
@@ -910,7 +916,10 @@ fn is_abbreviation(before: &str) -> bool {
     // Initials ("J. Smith") are not sentence ends either; "from 7." is.
     let initial = word.len() == 1 && word.as_bytes()[0].is_ascii_alphabetic();
     let bare = word.trim_end_matches('.');
-    initial || ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(bare))
+    // Most words ending a sentence are longer than any abbreviation.
+    initial
+        || (bare.len() <= ABBREVIATION_MAX
+            && ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(bare)))
 }
 
 #[cfg(test)]
@@ -1019,6 +1028,10 @@ mod tests {
 
     #[test]
     fn abbreviations_in_any_case() {
+        assert_eq!(
+            ABBREVIATIONS.iter().map(|a| a.len()).max(),
+            Some(ABBREVIATION_MAX)
+        );
         assert!(is_abbreviation("Please ask DR"));
         assert!(is_abbreviation("see (e.g"));
         assert!(is_abbreviation("J"));
