@@ -139,41 +139,64 @@ static FOLLOW_ON: LazyLock<Regex> = LazyLock::new(|| {
 
 static URL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(https?://|www\.)\S+"));
 
+/// What classification reads of a sentence, worked out once: the tests below look at a
+/// sentence, and at the one after it, more than once.
+struct Read {
+    core: String,
+    question: bool,
+    /// Only looked for when the sentence is no question: everywhere it is asked, a
+    /// question has settled the matter already.
+    request: bool,
+}
+
+impl Read {
+    fn of(s: &Sentence) -> Read {
+        let core = core_text(&s.text);
+        let question = is_question(&core);
+        let request = !question && is_request(&core);
+        Read {
+            core,
+            question,
+            request,
+        }
+    }
+}
+
 /// The asks in the own text of a zoned sent message.
 pub fn find(zoned: &Zoned<'_>) -> Vec<Found> {
     let own = zoned.own_lines();
     let all = sentences(&own);
+    let reads: Vec<Read> = all.iter().map(Read::of).collect();
     let mut found: Vec<Found> = Vec::new();
     // The last ask found, to attach follow-on questions to it.
     let mut last_ask: Option<(usize, usize)> = None; // (index in `all`, index in `found`)
     let mut request_list: Option<usize> = None;
 
-    for (i, s) in all.iter().enumerate() {
-        let core = core_text(&s.text);
-        if s.introduces_list
-            && !is_excluded(&core, &s.text)
-            && (is_question(&core) || is_request(&core) || ASKING_INTRO.is_match(&core))
-        {
+    for (i, (s, read)) in all.iter().zip(&reads).enumerate() {
+        let core = &read.core;
+        let asks_something = read.question || read.request;
+        // Looked at twice for a list intro; worked out at most once.
+        let exclusion = std::cell::OnceCell::new();
+        let excluded = || *exclusion.get_or_init(|| is_excluded(core, &s.text));
+        if s.introduces_list && !excluded() && (asks_something || ASKING_INTRO.is_match(core)) {
             request_list = next_list(&all, i);
             // "Could you send the following?" and "We'd like to understand the proposal
             // better." lead into the asks below; they are not asks of their own.
-            if LIST_INTRO.is_match(&s.text) || !is_question(&core) {
+            if LIST_INTRO.is_match(&s.text) || !read.question {
                 continue;
             }
         }
         let in_request_list = s.list.is_some() && s.list.map(|l| l.list) == request_list;
         // "Two things I need to check with you:" announces asks; it is not one.
         let announces = s.text.trim_end().ends_with(':') && !core.contains('?');
-        // The cheap signs first: most sentences of a long message are neither.
-        let asks_something = is_question(&core) || is_request(&core);
         let listed = !asks_something
             && in_request_list
             && is_whole_item(&all, i)
-            && is_noun_phrase_item(&core);
+            && is_noun_phrase_item(core);
         let ask = (asks_something || listed)
             && !announces
-            && !is_excluded(&core, &s.text)
-            && !(asks_something && is_self_answered(&all, i, &core));
+            && !excluded()
+            && !(asks_something && is_self_answered(&all, &reads, i));
         if !ask {
             continue;
         }
@@ -181,7 +204,7 @@ pub fn find(zoned: &Zoned<'_>) -> Vec<Found> {
             && prev_i + 1 == i
             && all[prev_i].para == s.para
             && all[prev_i].list.map(|l| l.item) == s.list.map(|l| l.item)
-            && (FOLLOW_ON.is_match(&s.text) || is_bare_alternative(&core))
+            && (FOLLOW_ON.is_match(&s.text) || is_bare_alternative(core))
             && core.split_whitespace().count() <= 14
         {
             let merged = format!("{} {}", found[prev_f].text, s.text);
@@ -363,8 +386,9 @@ pub fn is_greeting(text: &str) -> bool {
 
 /// A wh-question to nobody in particular that the writer goes on to answer in the same
 /// paragraph: "How can it be fixed? I think ..." is exposition, not an ask.
-fn is_self_answered(all: &[Sentence], i: usize, core: &str) -> bool {
+fn is_self_answered(all: &[Sentence], reads: &[Read], i: usize) -> bool {
     let s = &all[i];
+    let core = &reads[i].core;
     static RHETORICAL: LazyLock<Regex> = LazyLock::new(|| {
         re(r"(?i)\b(even|always|ever|on\s+earth|the\s+heck|the\s+hell|another\s+round)\b")
     });
@@ -381,17 +405,20 @@ fn is_self_answered(all: &[Sentence], i: usize, core: &str) -> bool {
     else {
         return false;
     };
-    let next_core = core_text(&next.text);
+    let next_read = &reads[i + 1];
+    let next_core = &next_read.core;
     // "What changed? Mostly the TLS backend." and "So is it the allocator? For glibc the
     // answer is clearly no."
-    let opens_answer = ANSWER_OPENER.is_match(&next_core) || ANSWER_OPENER.is_match(&next.text);
-    let answers = SELF_ANSWER.is_match(&next_core) || SELF_ANSWER.is_match(&next.text);
+    let opens_answer = ANSWER_OPENER.is_match(next_core) || ANSWER_OPENER.is_match(&next.text);
+    let answers = SELF_ANSWER.is_match(next_core) || SELF_ANSWER.is_match(&next.text);
     // "So where does that leave the go-live date? Still 3 November." asks the writer,
     // who answers at once.
     static TO_SELF: LazyLock<Regex> = LazyLock::new(|| {
         re(r"(?i)^so\s+(what|where|how|why|who|which|is|are|does|do|did|was|were)\b")
     });
-    let declarative = !next.text.contains('?') && !is_request(&next_core);
+    // Without a '?' in its text the next sentence is no question, so its request sign
+    // was looked for.
+    let declarative = !next.text.contains('?') && !next_read.request;
     (INTERROGATIVE_WH.is_match(core) && opens_answer)
         || answers
         || (TO_SELF.is_match(&s.text) && declarative)
