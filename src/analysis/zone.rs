@@ -170,14 +170,16 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
 /// Zones `body` into own, quoted, attribution, forwarded, signature and disclaimer lines.
 pub fn zone(body: &str) -> Zoned<'_> {
     let raw: Vec<&str> = body.lines().collect();
-    let has_single_quotes = raw.iter().any(|l| quote_depth(l).0 == 1);
+    // Each line's markers, read once: the loop below looks ahead as well.
+    let quoted: Vec<(usize, &str)> = raw.iter().map(|l| quote_depth(l)).collect();
+    let has_single_quotes = quoted.iter().any(|&(depth, _)| depth == 1);
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(raw.len());
     // Once quoting without markers starts, it runs to the end.
     let mut rest_kind: Option<Kind> = None;
     let mut i = 0;
     while i < raw.len() {
         let line = raw[i];
-        let (depth, text) = quote_depth(line);
+        let (depth, text) = quoted[i];
         let prompt = depth >= 3 && !has_single_quotes && line.trim_start().starts_with(">>> ");
         if depth > 0 && !prompt {
             lines.push(Line {
@@ -216,11 +218,7 @@ pub fn zone(body: &str) -> Zoned<'_> {
                 kind: Kind::Own,
             });
             i += 1;
-            if raw[i..]
-                .iter()
-                .find(|l| !l.trim().is_empty())
-                .is_some_and(|l| quote_depth(l).0 == 0)
-            {
+            if first_filled(&raw, &quoted, i).is_some_and(|depth| depth == 0) {
                 rest_kind = Some(Kind::Quote { depth: 0 });
             }
             continue;
@@ -237,9 +235,9 @@ pub fn zone(body: &str) -> Zoned<'_> {
             // mobile clients); followed by `>` lines, own text may come back below them.
             // At the very top, with nothing written above it, it is a leftover of the
             // client and the text below is the reply.
-            let next = raw[i..].iter().find(|l| !l.trim().is_empty());
+            let next = first_filled(&raw, &quoted, i);
             let wrote_above = lines.iter().any(|l| l.kind.is_own() && !is_blank(l.text));
-            if wrote_above && next.is_some_and(|l| quote_depth(l).0 == 0) {
+            if wrote_above && next.is_some_and(|depth| depth == 0) {
                 rest_kind = Some(Kind::Quote { depth: 0 });
             }
             continue;
@@ -257,6 +255,15 @@ pub fn zone(body: &str) -> Zoned<'_> {
     Zoned { lines }
 }
 
+/// The quote depth of the first line from `i` on that is not blank.
+fn first_filled(raw: &[&str], quoted: &[(usize, &str)], i: usize) -> Option<usize> {
+    raw[i..]
+        .iter()
+        .zip(&quoted[i..])
+        .find(|(l, _)| !l.trim().is_empty())
+        .map(|(_, &(depth, _))| depth)
+}
+
 /// Blank, or only Gmail's invisible tracking mark (U+1427).
 fn is_blank(line: &str) -> bool {
     line.chars()
@@ -267,8 +274,8 @@ fn is_blank(line: &str) -> bool {
 fn quote_depth(line: &str) -> (usize, &str) {
     let mut depth = 0;
     let mut rest = line.trim_start();
-    // Initials quoting: "HJL> text", "C>".
-    if let Some(pos) = rest.find('>')
+    // Initials quoting: "HJL> text", "C>". Only the first five bytes can hold its '>'.
+    if let Some(pos) = rest.bytes().take(5).position(|b| b == b'>')
         && pos > 0
         && pos <= 4
         && rest[..pos].chars().all(|c| c.is_ascii_uppercase())
