@@ -89,9 +89,16 @@ fn hash(word: &str) -> u32 {
 }
 
 fn triple(w: &[u32]) -> u32 {
-    w[0].wrapping_mul(0x9E37_79B1)
-        ^ w[1].rotate_left(11).wrapping_mul(0x85EB_CA77)
-        ^ w[2].rotate_left(23)
+    mix(w[0], w[1], w[2])
+}
+
+/// [`triple`] of a reply's words, which carry their line beside them.
+fn reply_triple(w: &[(u32, usize)]) -> u32 {
+    mix(w[0].0, w[1].0, w[2].0)
+}
+
+fn mix(a: u32, b: u32, c: u32) -> u32 {
+    a.wrapping_mul(0x9E37_79B1) ^ b.rotate_left(11).wrapping_mul(0x85EB_CA77) ^ c.rotate_left(23)
 }
 
 /// Where a reply line came from.
@@ -440,8 +447,12 @@ fn wants(ask: &str) -> Wants {
 /// The content words right around " or " in a question: "a lavalier or a handheld mic"
 /// gives lavalier, handheld.
 fn options(lower: &str) -> Vec<String> {
-    let w = words(lower);
     let mut out = Vec::new();
+    // Most asks offer no choice: without the letters "or" there is no word "or".
+    if !lower.contains("or") {
+        return out;
+    }
+    let w = words(lower);
     let content = |x: &&String| !super::text::is_stopword(x);
     for (i, word) in w.iter().enumerate() {
         if word != "or" {
@@ -1133,10 +1144,9 @@ impl Stream {
         Stream { words, line_start }
     }
 
-    fn line(&self, i: usize) -> impl Iterator<Item = u32> + '_ {
-        self.words[self.line_start[i]..self.line_start[i + 1]]
-            .iter()
-            .map(|(w, _)| *w)
+    /// The words of line `i`, with the line's index beside each.
+    fn line_words(&self, i: usize) -> &[(u32, usize)] {
+        &self.words[self.line_start[i]..self.line_start[i + 1]]
     }
 
     fn line_len(&self, i: usize) -> usize {
@@ -1168,18 +1178,33 @@ fn line_sources(zoned: &Zoned<'_>, stream: &Stream, print: &SentPrint) -> Vec<So
                 // Too short to tell; decided by its neighbours below.
                 return Source::Furniture;
             }
-            let w: Vec<u32> = stream.line(i).collect();
+            let w = stream.line_words(i);
             let grams = w.len() - 2;
-            let hits = w.windows(3).filter(|g| print.contains(triple(g))).count();
             // Under a quote header a client may have changed a word here and there. A line
             // of the replier's own that quotes the sent text without any mark copies it
             // whole; one that echoes most of an ask ("Mark has the keys to the old storage
             // room") is an answer.
-            let quoted = match line.kind {
-                Kind::Own => grams - hits <= grams / 10,
-                _ => hits * 5 >= grams * 3,
+            let needed = match line.kind {
+                Kind::Own => grams - grams / 10,
+                _ => (grams * 3).div_ceil(5),
             };
-            if quoted { Source::Sent } else { Source::New }
+            // Triples are looked up only until the count is decided either way: most long
+            // lines are plainly quoted or plainly new after a few of them.
+            let (mut hits, mut left) = (0, grams);
+            for g in w.windows(3) {
+                if hits >= needed || hits + left < needed {
+                    break;
+                }
+                left -= 1;
+                if print.contains(reply_triple(g)) {
+                    hits += 1;
+                }
+            }
+            if hits >= needed {
+                Source::Sent
+            } else {
+                Source::New
+            }
         })
         .collect();
     // Short lines ("flag", "No.") take the source of the line above them when that line is
