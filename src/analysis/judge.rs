@@ -40,12 +40,16 @@ impl SentPrint {
     /// the sent message itself quoted with `>` come back in replies quoted twice, which
     /// tells them apart already.
     pub fn of(zoned: &Zoned<'_>) -> SentPrint {
-        let mut w: Vec<u32> = Vec::new();
-        for line in zoned
-            .lines
-            .iter()
-            .filter(|l| !matches!(l.kind, Kind::Quote { depth: 1.. }))
-        {
+        let printed = || {
+            zoned
+                .lines
+                .iter()
+                .filter(|l| !matches!(l.kind, Kind::Quote { depth: 1.. }))
+        };
+        // As in `Stream::of`: room for the words up front.
+        let bytes: usize = printed().map(|l| l.text.len()).sum();
+        let mut w: Vec<u32> = Vec::with_capacity(bytes / 6);
+        for line in printed() {
             for_each_word(line.text, |word| w.push(hash(word)));
         }
         let mut grams: Vec<u32> = w.windows(3).take(PRINT_LIMIT).map(triple).collect();
@@ -1134,7 +1138,10 @@ struct Stream {
 
 impl Stream {
     fn of(zoned: &Zoned<'_>) -> Stream {
-        let mut words = Vec::new();
+        // Room for the words of typical prose up front (a word and its space take six
+        // bytes or more), rather than growing the vector a dozen times on a long reply.
+        let bytes: usize = zoned.lines.iter().map(|l| l.text.len()).sum();
+        let mut words = Vec::with_capacity(bytes / 6);
         let mut line_start = Vec::with_capacity(zoned.lines.len() + 1);
         for (i, line) in zoned.lines.iter().enumerate() {
             line_start.push(words.len());
