@@ -650,9 +650,13 @@ pub struct ListItem {
     pub item: usize,
 }
 
+/// A list marker and the space after it. The item's text is what follows: matching it as
+/// part of the pattern would make the captures walk the whole line.
 static LIST_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:(\d{1,2})\s*[.):]|\(?(\d{1,2})\)|\(?([a-hA-H])[.)]|[-*•·▪◦–]|#(\d{1,2}))\s+(\S.*)$")
-        .expect("static regex")
+    Regex::new(
+        r"^\s*(?:(\d{1,2})\s*[.):]|\(?(\d{1,2})\)|\(?([a-hA-H])[.)]|[-*•·▪◦–]|#(\d{1,2}))\s+",
+    )
+    .expect("static regex")
 });
 
 /// Parses a list marker: returns (number, the item's text). Bullets have number 0.
@@ -676,7 +680,12 @@ pub fn list_marker(line: &str) -> Option<(u32, &str)> {
     } else {
         0
     };
-    let text = caps.get(5)?.as_str();
+    // The marker's spaces were taken greedily: the text starts at a non-space, if any, and
+    // is one line.
+    let text = &line[caps.get(0)?.end()..];
+    if text.is_empty() || text.contains('\n') {
+        return None;
+    }
     Some((number, text))
 }
 
