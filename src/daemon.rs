@@ -16,9 +16,9 @@ use jiff::Timestamp;
 
 use crate::config::Config;
 use crate::delivery::{DeliveryError, Nudger};
-use crate::imap::{ConnectOptions, Counters, IdleWake};
+use crate::imap::{ConnectOptions, Counters, IdleWake, MailboxState};
 use crate::nudge::Templates;
-use crate::store::{Store, StoreError};
+use crate::store::{FolderMark, Role, Store, StoreError};
 use crate::sync::{self, PassOutcome, SyncError};
 
 /// Timing knobs; tests shorten them.
@@ -190,8 +190,16 @@ async fn session(
             Err(err) => tracing::error!("nudges not delivered: {err}"),
         }
 
-        // INBOX is selected (the pass reads it last). Wait for news there, or until
-        // Sent is due for its poll.
+        // IDLE announces only what arrives after it starts, and mail that came while
+        // the nudge step had Drafts open was announced to no one: if INBOX grew past
+        // what the pass read, read it now.
+        let inbox = conn.examine(&folders.inbox.wire).await?;
+        if unread(store.folder_mark(Role::Inbox)?.as_ref(), &inbox) {
+            tracing::debug!("INBOX changed while nudges were delivered");
+            continue;
+        }
+
+        // Wait for news in INBOX, or until Sent is due for its poll.
         let wait = watchdog.cap(poll.min(options.idle_max));
         if conn.capabilities().idle() {
             let (back, wake) = conn.idle(wait, stop.wait()).await?;
@@ -206,6 +214,11 @@ async fn session(
             return Ok(());
         }
     }
+}
+
+/// Whether INBOX holds mail the last pass did not read.
+fn unread(read: Option<&FolderMark>, inbox: &MailboxState) -> bool {
+    read.is_none_or(|m| m.uid_validity != inbox.uid_validity || m.uid_next < inbox.uid_next)
 }
 
 /// Writes the snapshot `status` reads, when the pass changed something (or it is the
@@ -333,6 +346,24 @@ mod tests {
         assert_eq!(w.cap(Duration::from_secs(600)), Duration::from_secs(30));
         let off = Watchdog { interval: None };
         assert_eq!(off.cap(Duration::from_secs(600)), Duration::from_secs(600));
+    }
+
+    #[test]
+    fn inbox_mail_past_the_last_pass_is_unread() {
+        let inbox = MailboxState {
+            uid_validity: 7,
+            uid_next: 50,
+            exists: 40,
+        };
+        let mark = |uid_validity, uid_next| FolderMark {
+            folder: "INBOX".into(),
+            uid_validity,
+            uid_next,
+        };
+        assert!(!unread(Some(&mark(7, 50)), &inbox));
+        assert!(unread(Some(&mark(7, 49)), &inbox));
+        assert!(unread(Some(&mark(6, 50)), &inbox), "a new UIDVALIDITY");
+        assert!(unread(None, &inbox));
     }
 
     #[tokio::test]
