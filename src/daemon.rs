@@ -1,7 +1,8 @@
 //! `nudger run`: one supervisor loop around one IMAP connection (rules 2–4).
 //!
-//! Connect, run a pass (Sent, then INBOX), IDLE on INBOX until news or the next Sent
-//! poll is due, run a pass again. Any error drops the connection and reconnects after a
+//! Connect, run a full pass (Sent, INBOX, keywords, then the nudge step), IDLE on
+//! INBOX. News there is read at once, by itself; the full pass comes again every
+//! `poll_minutes`. Any error drops the connection and reconnects after a
 //! jittered exponential backoff; a refused login waits much longer and says so. A stop
 //! request ends IDLE or abandons the pass at its next await point: every chunk is
 //! committed in one transaction, so the store is whole wherever that is, and it is
@@ -10,15 +11,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use tokio::sync::watch;
 
 use jiff::Timestamp;
 
 use crate::config::Config;
 use crate::delivery::{DeliveryError, Nudger};
-use crate::imap::{ConnectOptions, Counters, IdleWake};
+use crate::imap::{ConnectOptions, Connection, Counters, Folders, IdleWake, MailboxState};
 use crate::nudge::Templates;
-use crate::store::{Store, StoreError};
+use crate::store::{FolderMark, Role, Store, StoreError};
 use crate::sync::{self, PassOutcome, SyncError};
 
 /// Timing knobs; tests shorten them.
@@ -157,10 +160,28 @@ async fn session(
         "connected"
     );
     let poll = Duration::from_secs(config.imap.poll_minutes.max(1) * 60);
+    // Sent, the keywords and the nudges go by the poll; IDLE's news in INBOX is read
+    // at once, by itself.
+    let mut next_poll = Instant::now();
     let mut first = true;
     loop {
+        let polling = Instant::now() >= next_poll;
+        let pass = async {
+            if polling {
+                sync::pass(
+                    &mut conn,
+                    config,
+                    store,
+                    &folders,
+                    options.progress.as_ref(),
+                )
+                .await
+            } else {
+                sync::inbox_news(&mut conn, config, store, &folders).await
+            }
+        };
         let outcome = tokio::select! {
-            outcome = sync::pass(&mut conn, config, store, &folders, options.progress.as_ref()) => outcome?,
+            outcome = pass => outcome?,
             _ = stop.wait() => {
                 conn.logout().await;
                 return Ok(());
@@ -171,41 +192,76 @@ async fn session(
         first = false;
         notify_ready(ready);
         watchdog.ping();
-        let nudger = Nudger {
-            config,
-            store,
-            folders: &folders,
-            templates,
-            now: Timestamp::now(),
-        };
-        match nudger.run(&mut conn, &outcome.threads, false).await {
-            Ok(delivered) if !delivered.is_empty() => {
-                tracing::info!(nudges = delivered.len(), "nudges delivered");
-                store.write_snapshot(store.threads()?)?;
+        if polling {
+            next_poll = Instant::now() + poll;
+            deliver(&mut conn, config, store, &folders, templates, &outcome).await?;
+            // IDLE announces only what arrives after it starts, and mail that came
+            // while the nudge step had other folders open was announced to no one: if
+            // INBOX grew past what the pass read, read it now.
+            let inbox = conn.examine(&folders.inbox.wire).await?;
+            if unread(store.folder_mark(Role::Inbox)?.as_ref(), &inbox) {
+                tracing::debug!("INBOX changed while nudges were delivered");
+                continue;
             }
-            Ok(_) => {}
-            Err(DeliveryError::Imap(err)) => return Err(err.into()),
-            Err(DeliveryError::Store(err)) => return Err(err.into()),
-            // A template or SMTP problem must not stop the watching: log, go on.
-            Err(err) => tracing::error!("nudges not delivered: {err}"),
         }
 
-        // INBOX is selected (the pass reads it last). Wait for news there, or until
-        // Sent is due for its poll.
-        let wait = watchdog.cap(poll.min(options.idle_max));
-        if conn.capabilities().idle() {
-            let (back, wake) = conn.idle(wait, stop.wait()).await?;
-            conn = back;
-            tracing::debug!(?wake, "IDLE returned");
-            if wake == IdleWake::Stopped {
+        // Wait for news in INBOX (selected), or until the poll is due.
+        while let Some(left) = next_poll.checked_duration_since(Instant::now()) {
+            let wait = watchdog.cap(left.min(options.idle_max));
+            if conn.capabilities().idle() {
+                let (back, wake) = conn.idle(wait, stop.wait()).await?;
+                conn = back;
+                watchdog.ping();
+                tracing::debug!(?wake, "IDLE returned");
+                match wake {
+                    IdleWake::Changed => break,
+                    IdleWake::Timeout => {}
+                    IdleWake::Stopped => {
+                        conn.logout().await;
+                        return Ok(());
+                    }
+                }
+            } else if sleep_or_stop(wait, stop, watchdog).await {
                 conn.logout().await;
                 return Ok(());
             }
-        } else if sleep_or_stop(wait, stop, watchdog).await {
-            conn.logout().await;
-            return Ok(());
         }
     }
+}
+
+/// The nudge step after a poll. Only a broken connection or store ends the session.
+async fn deliver(
+    conn: &mut Connection,
+    config: &Config,
+    store: &Store,
+    folders: &Folders,
+    templates: &Templates,
+    outcome: &PassOutcome,
+) -> Result<(), SyncError> {
+    let nudger = Nudger {
+        config,
+        store,
+        folders,
+        templates,
+        now: Timestamp::now(),
+    };
+    match nudger.run(conn, &outcome.threads, false).await {
+        Ok(delivered) if !delivered.is_empty() => {
+            tracing::info!(nudges = delivered.len(), "nudges delivered");
+            store.write_snapshot(store.threads()?)?;
+        }
+        Ok(_) => {}
+        Err(DeliveryError::Imap(err)) => return Err(err.into()),
+        Err(DeliveryError::Store(err)) => return Err(err.into()),
+        // A template or SMTP problem must not stop the watching: log, go on.
+        Err(err) => tracing::error!("nudges not delivered: {err}"),
+    }
+    Ok(())
+}
+
+/// Whether INBOX holds mail the last pass did not read.
+fn unread(read: Option<&FolderMark>, inbox: &MailboxState) -> bool {
+    read.is_none_or(|m| m.uid_validity != inbox.uid_validity || m.uid_next < inbox.uid_next)
 }
 
 /// Writes the snapshot `status` reads, when the pass changed something (or it is the
@@ -333,6 +389,24 @@ mod tests {
         assert_eq!(w.cap(Duration::from_secs(600)), Duration::from_secs(30));
         let off = Watchdog { interval: None };
         assert_eq!(off.cap(Duration::from_secs(600)), Duration::from_secs(600));
+    }
+
+    #[test]
+    fn inbox_mail_past_the_last_pass_is_unread() {
+        let inbox = MailboxState {
+            uid_validity: 7,
+            uid_next: 50,
+            exists: 40,
+        };
+        let mark = |uid_validity, uid_next| FolderMark {
+            folder: "INBOX".into(),
+            uid_validity,
+            uid_next,
+        };
+        assert!(!unread(Some(&mark(7, 50)), &inbox));
+        assert!(unread(Some(&mark(7, 49)), &inbox));
+        assert!(unread(Some(&mark(6, 50)), &inbox), "a new UIDVALIDITY");
+        assert!(unread(None, &inbox));
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@
 //! `X-Nudger-Id` in the mailbox before delivering it again. SMTP is the exception: once
 //! the message may have been handed over, nothing is resent automatically (rule 9).
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -17,8 +18,8 @@ use serde::Serialize;
 
 use crate::analysis::Status;
 use crate::config::{Config, Mode, SaveToSent, SmtpConfig, Tls as TlsMode};
-use crate::imap::{Connection, Folders, ImapError};
-use crate::message::Address;
+use crate::imap::{Connection, Folders, ImapError, uids};
+use crate::message::{Address, Message};
 use crate::nudge::{self, NUDGER_ID_HEADER, NudgeError, Request, Templates};
 use crate::schedule::{self, Timeline};
 use crate::store::{OutboxEntry, Store, StoreError};
@@ -27,6 +28,9 @@ use crate::thread::{NudgeMode, NudgeRecord, NudgeState, ThreadRecord};
 /// How long an SMTP submission may take in all (lettre's own timeout covers only
 /// connecting).
 const SMTP_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Nudge ids read per FETCH when looking through Drafts.
+const ID_CHUNK: usize = 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -145,8 +149,6 @@ impl Nudger<'_> {
                 out
             }
         };
-        // Leave INBOX selected, as the sync step does, for IDLE.
-        conn.examine(&self.folders.inbox.wire).await?;
         Ok(delivered)
     }
 
@@ -401,14 +403,20 @@ impl Nudger<'_> {
                     .is_some_and(|n| n.mode == NudgeMode::Draft && n.state == NudgeState::Delivered)
             })
             .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        // One read of the ids in Drafts, not a search per draft: drafts the user lets
+        // pile up would otherwise make every pass slower than the last.
+        let in_drafts = self.nudge_ids(conn, &drafts.wire).await?;
         for mut thread in pending {
             let Some(last) = thread.nudges.last() else {
                 continue;
             };
-            let id = last.id.clone();
-            if self.has_nudge(conn, &drafts.wire, &id).await? {
+            if in_drafts.contains(&last.id) {
                 continue;
             }
+            let id = last.id.clone();
             if self.has_nudge(conn, &self.folders.sent.wire, &id).await? {
                 // Sent as it was: the nudge did its job.
                 if let Some(n) = thread.nudges.last_mut() {
@@ -435,6 +443,30 @@ impl Nudger<'_> {
             .uid_search(&format!("HEADER {NUDGER_ID_HEADER} \"{id}\""))
             .await?;
         Ok(!found.is_empty())
+    }
+
+    /// The `X-Nudger-Id` of every message in `folder`.
+    async fn nudge_ids(
+        &self,
+        conn: &mut Connection,
+        folder: &str,
+    ) -> Result<HashSet<String>, DeliveryError> {
+        conn.examine(folder).await?;
+        // An empty string matches every message that has the header at all.
+        let uids = conn
+            .uid_search(&format!("HEADER {NUDGER_ID_HEADER} \"\""))
+            .await?;
+        let fields = format!("({NUDGER_ID_HEADER})");
+        let mut ids = HashSet::new();
+        for chunk in uids::chunks(&uids, ID_CHUNK) {
+            for item in conn.fetch_headers(&chunk, &fields, false).await? {
+                let id = Message::parse(&item.header)
+                    .ok()
+                    .and_then(|m| m.auto.nudger_id);
+                ids.extend(id);
+            }
+        }
+        Ok(ids)
     }
 
     fn user(&self) -> Address {

@@ -167,6 +167,43 @@ pub async fn pass(
     progress: &dyn Progress,
 ) -> Result<PassOutcome, SyncError> {
     let stats = sync(conn, config, store, folders, progress).await?;
+    outcome(config, store, stats)
+}
+
+/// A pass after IDLE announced news in INBOX, which is still selected: only the new
+/// INBOX mail is read. Sent and the keywords wait for the poll. Selecting INBOX again
+/// would make Dovecot rescan a big maildir (0.4 s for 80,000 messages), and a reply
+/// is judged sooner without it.
+pub async fn inbox_news(
+    conn: &mut Connection,
+    config: &Config,
+    store: &Store,
+    folders: &Folders,
+) -> Result<PassOutcome, SyncError> {
+    let started = Instant::now();
+    let before = conn.counters().snapshot();
+    let mut sync = Sync::new(config, store, &Quiet);
+    match store.folder_mark(Role::Inbox)? {
+        Some(mark) if mark.folder == folders.inbox.wire => {
+            let mut uids = conn.uid_search(&format!("UID {}:*", mark.uid_next)).await?;
+            // `n:*` matches the last message even when its UID is below n.
+            uids.retain(|&uid| uid >= mark.uid_next);
+            sync.read(conn, Role::Inbox, &folders.inbox, &uids, mark)
+                .await?;
+        }
+        // Never read (or another folder): the whole way.
+        _ => {
+            sync.folder(conn, Role::Inbox, &folders.inbox).await?;
+        }
+    }
+    sync.apply_keywords()?;
+    store.flush()?;
+    let stats = sync.done(conn, before, started);
+    outcome(config, store, stats)
+}
+
+/// What a pass hands on: the threads with asks and those to nudge.
+fn outcome(config: &Config, store: &Store, stats: SyncStats) -> Result<PassOutcome, SyncError> {
     let threads: Vec<ThreadRecord> = store
         .threads()?
         .into_iter()
@@ -195,15 +232,7 @@ pub async fn sync(
 ) -> Result<SyncStats, SyncError> {
     let started = Instant::now();
     let before = conn.counters().snapshot();
-    let mut sync = Sync {
-        config,
-        store,
-        lookback_start: lookback_start(config),
-        stats: SyncStats::default(),
-        new_threads: Vec::new(),
-        silenced: HashMap::new(),
-        progress,
-    };
+    let mut sync = Sync::new(config, store, progress);
     let sent_was_known = store.folder_mark(Role::Sent)?.is_some();
     let read_from = sync.folder(conn, Role::Sent, &folders.sent).await?;
     sync.refresh_keywords(conn, Role::Sent, read_from).await?;
@@ -215,22 +244,7 @@ pub async fn sync(
     sync.refresh_keywords(conn, Role::Inbox, read_from).await?;
     sync.apply_keywords()?;
     store.flush()?;
-
-    let mut stats = sync.stats;
-    stats.fetched = conn.counters().snapshot() - before;
-    stats.millis = started.elapsed().as_millis() as u64;
-    tracing::info!(
-        sent_new = stats.sent_new,
-        inbox_new = stats.inbox_new,
-        threads_started = stats.threads_started,
-        replies_judged = stats.replies_judged,
-        headers = stats.fetched.headers,
-        bodies = stats.fetched.bodies,
-        bytes = stats.fetched.bytes_read,
-        millis = stats.millis,
-        "sync done"
-    );
-    Ok(stats)
+    Ok(sync.done(conn, before, started))
 }
 
 /// The first day of the look-back, in the user's time zone.
@@ -255,7 +269,38 @@ struct Sync<'a> {
     progress: &'a dyn Progress,
 }
 
-impl Sync<'_> {
+impl<'a> Sync<'a> {
+    fn new(config: &'a Config, store: &'a Store, progress: &'a dyn Progress) -> Sync<'a> {
+        Sync {
+            config,
+            store,
+            lookback_start: lookback_start(config),
+            stats: SyncStats::default(),
+            new_threads: Vec::new(),
+            silenced: HashMap::new(),
+            progress,
+        }
+    }
+
+    /// The sync's figures, logged.
+    fn done(self, conn: &Connection, before: CounterSnapshot, started: Instant) -> SyncStats {
+        let mut stats = self.stats;
+        stats.fetched = conn.counters().snapshot() - before;
+        stats.millis = started.elapsed().as_millis() as u64;
+        tracing::info!(
+            sent_new = stats.sent_new,
+            inbox_new = stats.inbox_new,
+            threads_started = stats.threads_started,
+            replies_judged = stats.replies_judged,
+            headers = stats.fetched.headers,
+            bodies = stats.fetched.bodies,
+            bytes = stats.fetched.bytes_read,
+            millis = stats.millis,
+            "sync done"
+        );
+        stats
+    }
+
     /// Reads what is new in a folder. Returns the UID it read from: messages below it
     /// were read in earlier syncs (None: all of it was read now).
     async fn folder(
@@ -306,18 +351,39 @@ impl Sync<'_> {
             set.into_iter().collect()
         };
 
-        let mut mark = FolderMark {
+        let mark = FolderMark {
             folder: folder.wire.clone(),
             uid_validity: state.uid_validity,
             uid_next: known_next.unwrap_or(1),
         };
+        let mut mark = self.read(conn, role, folder, &uids, mark).await?;
+        // Messages that arrive while we read have UIDs at or above state.uid_next and
+        // are read next time.
+        mark.uid_next = mark.uid_next.max(state.uid_next);
+        self.store.commit(&Batch {
+            mark: Some((role, mark)),
+            ..Batch::default()
+        })?;
+        Ok(known_next)
+    }
+
+    /// Reads `uids` of the selected folder a chunk at a time, each chunk committed with
+    /// `mark` moved past it. Returns the mark as it ends.
+    async fn read(
+        &mut self,
+        conn: &mut Connection,
+        role: Role,
+        folder: &Folder,
+        uids: &[u32],
+        mut mark: FolderMark,
+    ) -> Result<FolderMark, SyncError> {
         self.progress.reading(&folder.name, uids.len());
         if uids.len() >= 1000 {
             tracing::info!(folder = %folder.name, messages = uids.len(), "reading");
         }
         let mut logged = Instant::now();
         let mut done = 0;
-        for chunk in chunks(&uids, HEADER_CHUNK) {
+        for chunk in chunks(uids, HEADER_CHUNK) {
             let mut items = conn
                 .fetch_headers(&chunk, HEADER_FIELDS, role == Role::Sent)
                 .await?;
@@ -340,14 +406,7 @@ impl Sync<'_> {
             }
         }
         self.progress.done();
-        // Messages that arrive while we read have UIDs at or above state.uid_next and
-        // are read next time.
-        mark.uid_next = mark.uid_next.max(state.uid_next);
-        self.store.commit(&Batch {
-            mark: Some((role, mark)),
-            ..Batch::default()
-        })?;
-        Ok(known_next)
+        Ok(mark)
     }
 
     /// INBOX messages (below the watermark, so read before) that answer a thread this

@@ -564,6 +564,42 @@ fn max_per_pass_caps_a_pass_and_the_rest_wait_for_the_next() {
     assert_eq!(parents, replies, "one nudge per thread");
 }
 
+/// `run` goes by the real clock, long after these threads fell due.
+#[test]
+fn run_delivers_max_per_pass_at_each_poll_not_all_at_once() {
+    let srv = MailServer::start();
+    let alice = Account::with(&srv, "max_per_pass = 1", "");
+    for i in 0..3 {
+        Exchange::new(&format!("run-{i}")).seed(&srv);
+    }
+    // A draft from an earlier pass: the nudge step reads Drafts for it, so the next
+    // draft is appended with Drafts selected, and the server announces it.
+    alice.scan_at(DUE, &[]);
+    assert_eq!(nudges_in(&srv, "alice", "Drafts").len(), 1);
+    let log = alice.dir.path().join("run.log");
+    let mut daemon = alice
+        .command(&["run"])
+        .env("NUDGER_LOG", "info")
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start nudger run");
+    let first = wait_for_nudges(&srv, "alice", "Drafts", 2).len();
+    // That news is about Drafts, not INBOX: it must not start another pass (it did,
+    // and every due nudge came within a second or two).
+    std::thread::sleep(Duration::from_secs(5));
+    let later = nudges_in(&srv, "alice", "Drafts").len();
+
+    std::process::Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    let status = daemon.wait().unwrap();
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(status.success(), "exit status {status}\n{log}");
+    assert_eq!(first, 2, "one nudge in the daemon's first pass\n{log}");
+    assert_eq!(later, 2, "the next nudge waits for the next poll\n{log}");
+}
+
 #[test]
 fn no_reply_addresses_and_threads_followed_up_by_hand_are_not_nudged() {
     let srv = MailServer::start();

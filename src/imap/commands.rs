@@ -190,8 +190,11 @@ impl Connection {
             _ => {}
         })
         .await?;
-        // EXISTS inside the EXAMINE answer is the state we just read, not news.
+        // EXISTS inside the EXAMINE answer is the state we just read, not news; what
+        // the server said before it (APPEND answers, the folder selected before) is
+        // older than that state.
         self.changed = false;
+        while self.session.unsolicited_responses.try_recv().is_ok() {}
         let uid_validity = validity.ok_or_else(|| ImapError::Command {
             server: self.server.clone(),
             what: what.clone(),
