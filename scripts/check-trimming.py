@@ -10,7 +10,7 @@ sent message; comparison is on whitespace-collapsed text. "lenient" also passes 
 whose expected text only adds a signature nudger dropped (the expected text starts with
 ours and goes on for at most six short lines), which DESIGN.md allows. Suites counted for
 the bar: mailgun-talon and discourse-email_reply_trimmer; the others are reported.
-Exit 1 when --min is given and the bar suites' lenient rate is below it.
+Exit 1 when --min is given and either bar suite's lenient rate is below it.
 """
 import argparse
 import json
@@ -195,8 +195,16 @@ def main():
     bar_n = sum(results[s][2] for s in ("mailgun-talon", "discourse"))
     rate = bar_l / max(bar_n, 1)
     print("talon+discourse lenient: %.1f%% (%d/%d)" % (100 * rate, bar_l, bar_n))
-    if args.min is not None and rate < args.min:
-        sys.exit(1)
+    if args.min is not None:
+        # The bar holds for each suite, not only for the two together.
+        short = [
+            s
+            for s in ("mailgun-talon", "discourse")
+            if results[s][1] / max(results[s][2], 1) < args.min
+        ]
+        if short:
+            print("below %.0f%%: %s" % (100 * args.min, ", ".join(short)))
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -95,9 +95,13 @@ static ATTRIBUTION_START: LazyLock<Regex> = LazyLock::new(|| {
 static DATED: LazyLock<Regex> =
     LazyLock::new(|| re(r"@|\d{1,2}:\d{2}|\b(19|20)\d\d\b|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"));
 
-/// "2011/4/7 Nathan <support@example.com>" (Gmail in some locales, no verb at all).
+/// "2011/4/7 Nathan <support@example.com>" and "2016-03-03 17:21 GMT+01:00 Nathan": Gmail
+/// in some locales, with no verb at all. Without an address, only the time zone Gmail
+/// writes tells it from a dated line of the user's own.
 static DATE_EMAIL_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b.*?(<[^\s@<>]+@[^\s@<>]+>|\S+@\S+)\s*:?\s*$")
+    re(
+        r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b.*?(<[^\s@<>]+@[^\s@<>]+>|\S+@\S+)\s*:?\s*$|^\s*\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}\s+GMT[+-]\d{1,2}:\d{2}\s+\p{L}",
+    )
 });
 
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
@@ -609,6 +613,19 @@ mod tests {
     fn gmail_top_post() {
         let body = "Yes, 2,500 is right.\n\nOn Tue, Nov 3, 2026 at 9:12 AM Maya <maya@b.io> wrote:\n> 1. Can you confirm?\n";
         assert_eq!(visible(body), "Yes, 2,500 is right.");
+    }
+
+    #[test]
+    fn gmail_date_first_attribution_without_a_verb() {
+        let body = "Thursday works.\n\n2026-11-03 9:12 GMT+01:00 Maya Lin <maya@b.io>:\n\n> Which day suits you?\n";
+        assert_eq!(visible(body), "Thursday works.");
+        // The address can be missing; Gmail's time zone still marks it.
+        let body =
+            "Thursday works.\n\n2026-11-03 9:12 GMT+01:00 Maya Lin\n\nWhich day suits you?\n";
+        assert_eq!(visible(body), "Thursday works.");
+        // A dated line of one's own is not an attribution.
+        let body = "Thursday works.\n\n2026-11-03 9:12 the call with Maya moved.\nSee you then.";
+        assert_eq!(visible(body), body);
     }
 
     #[test]
