@@ -206,5 +206,5 @@ look-back 365 days (all of Sent):
   nudger first scan                         $(wall scan-year) s  peak RSS $(rss_mb scan-year) MB  read $(nudger_kb scan-year) kB
 SMTP delivery -> verdict under IDLE (s): ${LATENCIES}
 nudger's own summary of the first scan:
-$(sed 's/^/  /' "$WORK/scan-1.out" | tail -n 1)
+$(grep "^synced in" "$WORK/scan-1.out" | sed 's/^/  /')
 EOF
