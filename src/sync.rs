@@ -185,9 +185,7 @@ pub async fn inbox_news(
     let mut sync = Sync::new(config, store, &Quiet);
     match store.folder_mark(Role::Inbox)? {
         Some(mark) if mark.folder == folders.inbox.wire => {
-            let mut uids = conn.uid_search(&format!("UID {}:*", mark.uid_next)).await?;
-            // `n:*` matches the last message even when its UID is below n.
-            uids.retain(|&uid| uid >= mark.uid_next);
+            let uids = uids_from(conn, mark.uid_next).await?;
             sync.read(conn, Role::Inbox, &folders.inbox, &uids, mark)
                 .await?;
         }
@@ -200,6 +198,14 @@ pub async fn inbox_news(
     store.flush()?;
     let stats = sync.done(conn, before, started);
     outcome(config, store, stats)
+}
+
+/// The UIDs of the selected folder from `next` on.
+async fn uids_from(conn: &mut Connection, next: u32) -> Result<Vec<u32>, ImapError> {
+    let mut found = conn.uid_search(&format!("UID {next}:*")).await?;
+    // `n:*` matches the last message even when its UID is below n.
+    found.retain(|&uid| uid >= next);
+    Ok(found)
 }
 
 /// What a pass hands on: the threads with asks and those to nudge.
@@ -330,12 +336,7 @@ impl<'a> Sync<'a> {
 
         let mut uids = match known_next {
             Some(next) if next >= state.uid_next => Vec::new(),
-            Some(next) => {
-                let mut found = conn.uid_search(&format!("UID {next}:*")).await?;
-                // `n:*` matches the last message even when its UID is below n.
-                found.retain(|&uid| uid >= next);
-                found
-            }
+            Some(next) => uids_from(conn, next).await?,
             None => {
                 let since = self.lookback_start.strftime("%d-%b-%Y").to_string();
                 conn.uid_search(&format!("SINCE {since}")).await?

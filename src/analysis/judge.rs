@@ -52,7 +52,11 @@ impl SentPrint {
         for line in printed() {
             for_each_word(line.text, |word| w.push(hash(word)));
         }
-        let mut grams: Vec<u32> = w.windows(3).take(PRINT_LIMIT).map(triple).collect();
+        let mut grams: Vec<u32> = w
+            .windows(3)
+            .take(PRINT_LIMIT)
+            .map(|g| triple(g[0], g[1], g[2]))
+            .collect();
         grams.sort_unstable();
         grams.dedup();
         SentPrint(grams)
@@ -92,16 +96,8 @@ fn hash(word: &str) -> u32 {
     h
 }
 
-fn triple(w: &[u32]) -> u32 {
-    mix(w[0], w[1], w[2])
-}
-
-/// [`triple`] of a reply's words, which carry their line beside them.
-fn reply_triple(w: &[(u32, usize)]) -> u32 {
-    mix(w[0].0, w[1].0, w[2].0)
-}
-
-fn mix(a: u32, b: u32, c: u32) -> u32 {
+/// The hash of three words in a row. Stored in prints: it must not change.
+fn triple(a: u32, b: u32, c: u32) -> u32 {
     a.wrapping_mul(0x9E37_79B1) ^ b.rotate_left(11).wrapping_mul(0x85EB_CA77) ^ c.rotate_left(23)
 }
 
@@ -1203,7 +1199,7 @@ fn line_sources(zoned: &Zoned<'_>, stream: &Stream, print: &SentPrint) -> Vec<So
                     break;
                 }
                 left -= 1;
-                if print.contains(reply_triple(g)) {
+                if print.contains(triple(g[0].0, g[1].0, g[2].0)) {
                     hits += 1;
                 }
             }
