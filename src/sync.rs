@@ -355,7 +355,7 @@ impl<'a> Sync<'a> {
         conn: &mut Connection,
         role: Role,
         folder: &Folder,
-        mut prefetch: Option<InboxPrefetch>,
+        prefetch: Option<InboxPrefetch>,
     ) -> Result<Option<u32>, SyncError> {
         let mut state = conn.examine(&folder.wire).await?;
         let known_next = match self.store.folder_mark(role)? {
@@ -375,6 +375,8 @@ impl<'a> Sync<'a> {
             }
             None => None,
         };
+        // Only a folder read from scratch has a use for headers read ahead.
+        let mut prefetch = prefetch.filter(|_| known_next.is_none());
 
         let mut uids = match known_next {
             Some(next) if next >= state.uid_next => Vec::new(),
