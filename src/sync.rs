@@ -43,6 +43,9 @@ const MAX_TEXT_BYTES: u32 = 256 * 1024;
 /// How long after sending a reply that lost its threading headers may still be linked
 /// by subject.
 const SUBJECT_WINDOW: SignedDuration = SignedDuration::from_hours(24 * 60);
+/// Header chunks a second connection may read ahead of their use (a chunk of INBOX
+/// headers is about 2 MB).
+const PREFETCH_CHUNKS: usize = 3;
 /// Arrival dates sampled to find where a first scan's look-back starts in a folder.
 const LOOKBACK_SAMPLES: u32 = 64;
 /// The keyword a user sets (in any client) to silence a thread.
@@ -870,7 +873,7 @@ enum Prefetched {
 
 impl InboxPrefetch {
     fn start(conn: &Connection, config: &Config, inbox: &Folder) -> InboxPrefetch {
-        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let (tx, rx) = tokio::sync::mpsc::channel(PREFETCH_CHUNKS + 1);
         let open = conn.sibling(&config.imap);
         let folder = inbox.wire.clone();
         let start = lookback_start(config);

@@ -110,6 +110,7 @@ impl Connection {
         mut each: impl FnMut(&Response<'_>),
     ) -> Result<(), ImapError> {
         Counters::add(&self.counters.commands, 1);
+        let started = std::time::Instant::now();
         let tag = timed(
             &self.server,
             self.timeout,
@@ -147,6 +148,7 @@ impl Connection {
                     status,
                     outcome,
                 } if *done == tag => {
+                    tracing::trace!(what, millis = started.elapsed().as_millis() as u64, "done");
                     return match status {
                         Status::Ok => Ok(()),
                         _ => Err(ImapError::Command {
