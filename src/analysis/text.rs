@@ -181,7 +181,7 @@ pub fn squash(text: &str) -> String {
         // Most sentences: no curly apostrophes to fold, and the words can be cut at
         // whitespace bytes without decoding characters. Most are squashed already.
         let bytes = text.as_bytes();
-        if is_squashed(bytes) {
+        if is_squashed(text) {
             return text.to_string();
         }
         let mut out = String::with_capacity(text.len());
@@ -219,17 +219,14 @@ pub fn squash(text: &str) -> String {
     out
 }
 
-/// ASCII text with words parted by single spaces, none at either end.
-fn is_squashed(bytes: &[u8]) -> bool {
-    let mut after_space = true; // at the start, a space would be leading
-    for &b in bytes {
-        let space = is_ascii_space(b);
-        if space && (after_space || b != b' ') {
-            return false;
-        }
-        after_space = space;
-    }
-    !after_space || bytes.is_empty()
+/// Trimmed ASCII text with words parted by single spaces.
+fn is_squashed(trimmed: &str) -> bool {
+    // Looked at whole rather than stopping at the first tab: a loop without an early
+    // exit is run many bytes at a time.
+    let tabs_or_breaks = trimmed
+        .bytes()
+        .fold(false, |seen, b| seen | (is_ascii_space(b) && b != b' '));
+    !tabs_or_breaks && !trimmed.contains("  ")
 }
 
 /// The ASCII characters `char::is_whitespace` (and so `split_whitespace`) cuts at: unlike
@@ -862,22 +859,14 @@ fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sente
     push(&text[start..], out);
 }
 
-/// Where the next '.', '?', '!' or '…' is in `text` from byte `from` on. Searches bytes:
-/// the ASCII marks are single bytes, and '…' is the only mark that starts with 0xE2.
+/// Where the next '.', '?', '!' or '…' is in `text` from byte `from` on. The ASCII marks
+/// are single bytes, searched for many bytes at a time; the rare '…' is then looked for
+/// only before the first of them.
 fn next_sentence_mark(text: &str, from: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = from;
-    while let Some(n) = bytes[i..]
-        .iter()
-        .position(|&b| matches!(b, b'.' | b'?' | b'!' | 0xE2))
-    {
-        let pos = i + n;
-        if bytes[pos] != 0xE2 || text[pos..].starts_with('…') {
-            return Some(pos);
-        }
-        i = pos + 1;
-    }
-    None
+    let rest = &text[from..];
+    let ascii = memchr::memchr3(b'.', b'?', b'!', rest.as_bytes()).unwrap_or(rest.len());
+    let mark = rest[..ascii].find('…').unwrap_or(ascii);
+    (mark < rest.len()).then_some(from + mark)
 }
 
 /// "? have you checked ..." starts a new question; "? or is it ..." and "(7.125?) in
