@@ -376,6 +376,100 @@ async fn a_second_scan_and_a_restart_fetch_nothing_already_read() {
     assert_eq!(third.threads[0].open_asks(), 2);
 }
 
+/// A first scan of a big INBOX finds where the look-back starts from a sample of arrival
+/// dates instead of searching the whole folder, and reads INBOX's headers on a second
+/// connection. It must still read exactly the look-back: every message of it, the reply
+/// judged, nothing older; old messages moved in last (old dates, newest UIDs) must not
+/// make it think the look-back starts at the end.
+#[tokio::test]
+async fn a_first_scan_of_a_big_inbox_reads_exactly_the_look_back() {
+    let srv = MailServer::start();
+    let alice = Account::new(&srv, "alice");
+    let toml = std::fs::read_to_string(&alice.config).unwrap();
+    std::fs::write(
+        &alice.config,
+        toml.replace("lookback_days = 3650", "lookback_days = 30"),
+    )
+    .unwrap();
+    let now = jiff::Timestamp::now();
+    let date = |days_ago: i64| {
+        (now - jiff::SignedDuration::from_hours(24 * days_ago))
+            .strftime("%a, %d %b %Y %H:%M:%S +0000")
+            .to_string()
+    };
+    let mail = |id: String, days_ago: i64, extra: &str, body: &str| {
+        format!(
+            "Message-ID: <{id}>\r\nDate: {}\r\nFrom: Bob <bob@example.test>\r\n\
+             To: alice@example.test\r\n{extra}Content-Type: text/plain\r\n\r\n{body}\r\n",
+            date(days_ago)
+        )
+        .into_bytes()
+    };
+    let sent = format!(
+        "Message-ID: <budget@example.test>\r\nDate: {}\r\n\
+         From: Alice <alice@example.test>\r\nTo: bob@example.test\r\n\
+         Subject: Budget and venue\r\nContent-Type: text/plain\r\n\r\n\
+         Hi Bob,\r\n\r\n1. Could you send me the final budget?\r\n\
+         2. Which venue did you book?\r\n\r\nThanks,\r\nAlice\r\n",
+        date(10)
+    );
+    srv.append("alice", "Sent", sent.as_bytes(), &[]);
+
+    // 1,200 messages before the look-back, four a day, then 150 inside it (the reply
+    // among them), then old messages moved in.
+    let mut inbox: Vec<Vec<u8>> = (0..1200)
+        .map(|i| {
+            mail(
+                format!("old-{i}@example.test"),
+                400 - i / 4,
+                "Subject: old\r\n",
+                "Old news.",
+            )
+        })
+        .collect();
+    for i in 0..150 {
+        let days_ago = 25 - i / 6;
+        if i == 120 {
+            inbox.push(mail(
+                "reply@example.test".into(),
+                days_ago.min(9),
+                "Subject: Re: Budget and venue\r\nIn-Reply-To: <budget@example.test>\r\n",
+                "Hi Alice,\r\n\r\nWe booked the Riverside hall.\r\n\r\nBob",
+            ));
+        } else {
+            inbox.push(mail(
+                format!("new-{i}@example.test"),
+                days_ago,
+                "Subject: new\r\n",
+                "News.",
+            ));
+        }
+    }
+    // Enough of them that the sample includes some.
+    for i in 0..100 {
+        inbox.push(mail(
+            format!("moved-{i}@example.test"),
+            300,
+            "Subject: moved\r\n",
+            "Moved in.",
+        ));
+    }
+    srv.append_all("alice", "INBOX", &inbox);
+
+    let first = alice.pass().await;
+    assert_eq!(first.stats.inbox_new, 150, "{:?}", first.stats);
+    assert_eq!(first.stats.replies_judged, 1, "{:?}", first.stats);
+    let thread = &first.threads[0];
+    assert_eq!(
+        thread.open_asks(),
+        1,
+        "the venue is answered, the budget open"
+    );
+    // The next scan reads nothing again.
+    let second = alice.pass().await;
+    assert_eq!(second.stats.fetched.headers, 0, "{:?}", second.stats);
+}
+
 #[test]
 fn a_reply_delivered_while_run_is_going_is_judged_within_seconds() {
     let srv = MailServer::start();

@@ -237,6 +237,38 @@ impl Connection {
         Ok(uids)
     }
 
+    /// UID and arrival date (INTERNALDATE) of the messages at sequence numbers `seqs`,
+    /// in sequence order; a message without a readable date is left out.
+    pub async fn arrivals(&mut self, seqs: &[u32]) -> Result<Vec<(u32, Timestamp)>, ImapError> {
+        let mut seqs: Vec<u32> = seqs.iter().copied().filter(|&s| s > 0).collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        if seqs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let set: Vec<String> = seqs.iter().map(u32::to_string).collect();
+        let command = format!("FETCH {} (UID INTERNALDATE)", set.join(","));
+        let mut found = Vec::new();
+        self.exchange(&command, "FETCH of arrival dates", |r| {
+            if let Response::Fetch(seq, attrs) = r
+                && seqs.binary_search(seq).is_ok()
+                && let Fetched {
+                    uid: Some(uid),
+                    internal_date: Some(date),
+                    ..
+                } = Fetched::from_attrs(attrs)
+            {
+                found.push((*seq, uid, date));
+            }
+        })
+        .await?;
+        found.sort_unstable_by_key(|(seq, ..)| *seq);
+        Ok(found
+            .into_iter()
+            .map(|(_, uid, date)| (uid, date))
+            .collect())
+    }
+
     /// Header fields (`fields`, e.g. `(FROM TO SUBJECT)`), flags and internal date of the
     /// messages in `chunk`; with `structure`, also BODYSTRUCTURE.
     pub async fn fetch_headers(

@@ -117,6 +117,8 @@ pub struct Connection {
     pub(super) caps: Capabilities,
     /// The server reported new or removed messages outside an EXAMINE answer.
     pub(super) changed: bool,
+    /// Kept for [`Connection::sibling`]; `Debug` hides it.
+    pub(super) credentials: Credentials,
 }
 
 impl fmt::Debug for Connection {
@@ -148,6 +150,7 @@ impl Connection {
             counters,
             caps: caps.unwrap_or_default(),
             changed: false,
+            credentials: credentials.clone(),
         };
         if conn.caps.names.is_empty() {
             let caps = timed(
@@ -161,6 +164,21 @@ impl Connection {
         }
         tracing::debug!(server = %conn.server, "logged in");
         Ok(conn)
+    }
+
+    /// Opens a second connection with the same login, counted in the same counters.
+    /// DESIGN.md rule 3 allows one beside the first, never a pool.
+    pub fn sibling(
+        &self,
+        imap: &ImapConfig,
+    ) -> impl Future<Output = Result<Connection, ImapError>> + Send + 'static {
+        let imap = imap.clone();
+        let credentials = self.credentials.clone();
+        let options = ConnectOptions {
+            io_timeout: self.timeout,
+        };
+        let counters = self.counters.clone();
+        async move { Connection::connect(&imap, &credentials, &options, counters).await }
     }
 
     pub fn capabilities(&self) -> &Capabilities {

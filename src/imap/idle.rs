@@ -46,6 +46,7 @@ impl Connection {
             counters,
             caps,
             changed: _,
+            credentials,
         } = self;
         let mut handle = session.idle();
         timed(&server, timeout, "IDLE", handle.init()).await?;
@@ -76,6 +77,7 @@ impl Connection {
                 counters,
                 caps,
                 changed: false,
+                credentials,
             },
             wake,
         ))

@@ -215,6 +215,17 @@ impl MailServer {
         uid
     }
 
+    /// Like [`MailServer::append`] for many messages, over one login.
+    pub fn append_all(&self, user: &str, folder: &str, raws: &[Vec<u8>]) {
+        let (email, password) = self.user(user);
+        let mut imap =
+            Imap::login(self.imap_port, &email, &password).unwrap_or_else(|e| panic!("{e}"));
+        for raw in raws {
+            imap.append(folder, raw, &[]);
+        }
+        imap.logout();
+    }
+
     /// IMAP LOGIN over the plain port: Ok(()) or Err(the server's answer).
     pub fn imap_login(&self, user: &str, password: &str) -> Result<(), String> {
         Imap::login(self.imap_port, user, password).map(Imap::logout)
