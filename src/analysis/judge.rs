@@ -12,6 +12,7 @@
 //! Acknowledgements ("Thanks, will look at this") and counter-questions answer nothing;
 //! promises for later ("I'll get back to you on the budget by Friday") defer.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -57,7 +58,7 @@ impl SentPrint {
             .take(PRINT_LIMIT)
             .map(|g| triple(g[0], g[1], g[2]))
             .collect();
-        grams.sort_unstable();
+        sort_hashes(&mut grams);
         grams.dedup();
         SentPrint(grams)
     }
@@ -82,6 +83,34 @@ impl SentPrint {
                 .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect(),
         )
+    }
+}
+
+/// Sorts a print's hashes. A print holds thousands: sorting them a byte at a time (a
+/// radix sort) takes a fraction of the comparisons of a general sort.
+fn sort_hashes(hashes: &mut Vec<u32>) {
+    if hashes.len() < 256 {
+        hashes.sort_unstable();
+        return;
+    }
+    let mut spare = vec![0u32; hashes.len()];
+    // Least significant byte first: each pass keeps the order of the one before.
+    for shift in [0, 8, 16, 24] {
+        let digit = |h: u32| ((h >> shift) & 0xff) as usize;
+        let mut next = [0usize; 256];
+        for &h in hashes.iter() {
+            next[digit(h)] += 1;
+        }
+        let mut at = 0;
+        for slot in &mut next {
+            (*slot, at) = (at, at + *slot);
+        }
+        for &h in hashes.iter() {
+            let d = digit(h);
+            spare[next[d]] = h;
+            next[d] += 1;
+        }
+        std::mem::swap(hashes, &mut spare);
     }
 }
 
@@ -484,6 +513,39 @@ struct Unit {
     /// The list number when the sentence is a numbered answer ("3) ...").
     number: Option<u32>,
     para: usize,
+    seen: Seen,
+}
+
+/// What the shape tests found in a unit's text, each worked out on first use: a unit is
+/// scored against every open ask, some of them twice, and each test reads the whole text.
+#[derive(Debug, Clone, Default)]
+struct Seen {
+    time: OnceCell<bool>,
+    number: OnceCell<bool>,
+    person: OnceCell<bool>,
+    place: OnceCell<bool>,
+    yes_no: OnceCell<bool>,
+    carried_out: OnceCell<bool>,
+    strong_yes_no: OnceCell<bool>,
+    clauses: OnceCell<usize>,
+    directive: OnceCell<bool>,
+    reviewed: OnceCell<bool>,
+    practice: OnceCell<bool>,
+    pick: OnceCell<bool>,
+    suggestion: OnceCell<bool>,
+    experience: OnceCell<bool>,
+    attached: OnceCell<bool>,
+}
+
+impl Unit {
+    fn clauses(&self) -> usize {
+        *self.seen.clauses.get_or_init(|| clauses(&self.text))
+    }
+}
+
+/// Whether `pattern` matches `text`, remembered in `cell`.
+fn seen(cell: &OnceCell<bool>, pattern: &Regex, text: &str) -> bool {
+    *cell.get_or_init(|| pattern.is_match(text))
 }
 
 /// What an ask needs from an answer: its topic words and the kind of answer it wants.
@@ -602,6 +664,7 @@ pub fn judge(
             act: Act::Answer,
             number: None,
             para: ATTACHMENT,
+            seen: Seen::default(),
         })
     }));
     let replier = reply.from.as_ref().and_then(|a| {
@@ -875,8 +938,12 @@ impl Prose<'_> {
             let names_it = lexical >= 1.2
                 || (lexical >= 1.0
                     && generic_shape(&needs[i], &units[u]) > 0.0
-                    && !STRONG_YES_NO.is_match(bare(&units[u].text)));
-            let shape_room = shape_uses[u] < clauses(&units[u].text);
+                    && !seen(
+                        &units[u].seen.strong_yes_no,
+                        &STRONG_YES_NO,
+                        bare(&units[u].text),
+                    ));
+            let shape_room = shape_uses[u] < units[u].clauses();
             let free = if lexical == 0.0 {
                 shape_room && (shape_uses[u] > 0 || !used.contains(&u))
             } else {
@@ -969,6 +1036,10 @@ impl Prose<'_> {
 }
 
 fn yes_no_answer(u: &Unit) -> bool {
+    *u.seen.yes_no.get_or_init(|| reads_yes_no(&u.text))
+}
+
+fn reads_yes_no(text: &str) -> bool {
     static ACCEPT: LazyLock<Regex> = LazyLock::new(|| {
         re(
             r"(?i)\b(works|work\s+(for|with)\s+(me|us)|suits\s+(me|us)|(is|are)\s+(fine|good|ok|okay|perfect|great)|sounds\s+good|no\s+problem|i'll\s+be\s+there|count\s+me\s+in)\b",
@@ -976,7 +1047,7 @@ fn yes_no_answer(u: &Unit) -> bool {
     });
     static CONJUNCTION: LazyLock<Regex> =
         LazyLock::new(|| re(r"(?i)^(and|but|so|also|plus|oh|as\s+for\s+that)\b[,\s]*"));
-    let text = bare(&u.text);
+    let text = bare(text);
     let text = CONJUNCTION.find(text).map_or(text, |m| &text[m.end()..]);
     // "30 days is fine for co-ops - put the terms on the PO": the first clause decides.
     let first = text.split([';', '-', '—', '–']).next().unwrap_or(text);
@@ -992,8 +1063,10 @@ fn carried_out(u: &Unit) -> bool {
             r"(?i)\b(done|booked|scheduled|arranged|sorted|fixed|sent|added|reset|taken\s+care\s+of|on\s+it|will\s+do|no\s+problem|sure\s+thing|(you're|you\s+are|we're|we\s+are|all)\s+(all\s+)?set)\b",
         )
     });
-    let text = bare(&u.text);
-    text.split_whitespace().count() <= 15 && DONE.is_match(text)
+    *u.seen.carried_out.get_or_init(|| {
+        let text = bare(&u.text);
+        text.split_whitespace().count() <= 15 && DONE.is_match(text)
+    })
 }
 
 /// The unit speaks to the need: one shared word in passing is not enough; the shape must
@@ -1067,23 +1140,24 @@ fn score(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
 fn generic_shape(need: &Need, unit: &Unit) -> f32 {
     let wants = &need.wants;
     let text = &unit.text;
+    let seen_in = |cell, pattern| seen(cell, pattern, text);
     let mut shape: f32 = 0.0;
-    if wants.when && TIME_WORDS.is_match(text) {
+    if wants.when && seen_in(&unit.seen.time, &TIME_WORDS) {
         shape = shape.max(1.0);
     }
     // "Can it be in place before the anniversary on 3 June?" asks about a date too.
-    if wants.dated && TIME_WORDS.is_match(text) {
+    if wants.dated && seen_in(&unit.seen.time, &TIME_WORDS) {
         shape = shape.max(0.8);
     }
-    if wants.number && NUMBER_WORDS.is_match(text) {
+    if wants.number && seen_in(&unit.seen.number, &NUMBER_WORDS) {
         // "How many instructors?" is answered by any number; "the insurance value" by
         // most.
         shape = shape.max(if wants.count { 1.0 } else { 0.8 });
     }
-    if wants.who && PERSON.is_match(text) {
+    if wants.who && seen_in(&unit.seen.person, &PERSON) {
         shape = shape.max(1.0);
     }
-    if wants.place && PLACE_WORDS.is_match(text) {
+    if wants.place && seen_in(&unit.seen.place, &PLACE_WORDS) {
         shape = shape.max(0.6);
     }
     if unit.stems.iter().any(|s| {
@@ -1107,15 +1181,16 @@ fn specific_shape(need: &Need, unit: &Unit, has_attachment: bool) -> f32 {
     let wants = &need.wants;
     let text = &unit.text;
     let quoted_phrase = text.contains('"') || text.contains('\u{201c}') || text.contains(':');
-    let fits = (wants.offer && DIRECTIVE.is_match(bare(text)))
+    let seen_in = |cell, pattern| seen(cell, pattern, text);
+    let fits = (wants.offer && seen(&unit.seen.directive, &DIRECTIVE, bare(text)))
         || (wants.wording && quoted_phrase)
         || (wants.update && unit.act == Act::Answer && unit.stems.len() >= 3)
-        || (wants.review && REVIEWED.is_match(text))
-        || (wants.practice && PRACTICE.is_match(text))
-        || (wants.pick && PICK.is_match(text))
-        || (wants.advice && SUGGESTION.is_match(bare(text)))
-        || (wants.experience && EXPERIENCE.is_match(text));
-    if wants.send && has_attachment && ATTACHED.is_match(text) {
+        || (wants.review && seen_in(&unit.seen.reviewed, &REVIEWED))
+        || (wants.practice && seen_in(&unit.seen.practice, &PRACTICE))
+        || (wants.pick && seen_in(&unit.seen.pick, &PICK))
+        || (wants.advice && seen(&unit.seen.suggestion, &SUGGESTION, bare(text)))
+        || (wants.experience && seen_in(&unit.seen.experience, &EXPERIENCE));
+    if wants.send && has_attachment && seen_in(&unit.seen.attached, &ATTACHED) {
         1.5
     } else if fits {
         1.0
@@ -1352,6 +1427,7 @@ fn units_of_lines(lines: &[(usize, &str)]) -> Vec<Unit> {
                 text: s.text,
                 number,
                 para: s.para,
+                seen: Seen::default(),
             }
         })
         .collect()

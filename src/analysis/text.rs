@@ -1,5 +1,6 @@
 //! Words and sentences: the small vocabulary of text handling the analysis is built on.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -148,6 +149,8 @@ fn is_plain(b: u8) -> bool {
     PLAIN[usize::from(b)]
 }
 
+// Always inlined: called for every word, and most words take only its first checks.
+#[inline(always)]
 fn emit(text: &str, start: usize, end: usize, owned: bool, buf: &str, f: &mut impl FnMut(&str)) {
     let all = if owned { buf } else { &text[start..end] };
     // "14th" and "14" name the same day; "G4s" and "G4" the same model.
@@ -181,7 +184,7 @@ pub fn squash(text: &str) -> String {
         // Most sentences: no curly apostrophes to fold, and the words can be cut at
         // whitespace bytes without decoding characters. Most are squashed already.
         let bytes = text.as_bytes();
-        if is_squashed(bytes) {
+        if is_squashed(text) {
             return text.to_string();
         }
         let mut out = String::with_capacity(text.len());
@@ -219,17 +222,14 @@ pub fn squash(text: &str) -> String {
     out
 }
 
-/// ASCII text with words parted by single spaces, none at either end.
-fn is_squashed(bytes: &[u8]) -> bool {
-    let mut after_space = true; // at the start, a space would be leading
-    for &b in bytes {
-        let space = is_ascii_space(b);
-        if space && (after_space || b != b' ') {
-            return false;
-        }
-        after_space = space;
-    }
-    !after_space || bytes.is_empty()
+/// Trimmed ASCII text with words parted by single spaces.
+fn is_squashed(trimmed: &str) -> bool {
+    // Looked at whole rather than stopping at the first tab: a loop without an early
+    // exit is run many bytes at a time.
+    let tabs_or_breaks = trimmed
+        .bytes()
+        .fold(false, |seen, b| seen | (is_ascii_space(b) && b != b' '));
+    !tabs_or_breaks && !trimmed.contains("  ")
 }
 
 /// The ASCII characters `char::is_whitespace` (and so `split_whitespace`) cuts at: unlike
@@ -246,10 +246,12 @@ pub fn stem(word: &str) -> String {
 
 /// Words that say nothing about the topic of an ask or an answer.
 pub fn is_stopword(word: &str) -> bool {
-    word.len() < 2 || STOPWORDS.binary_search(&word).is_ok()
+    // Hashed: every word of every sentence judged is looked up.
+    static SET: LazyLock<HashSet<&str>> = LazyLock::new(|| STOPWORDS.iter().copied().collect());
+    word.len() < 2 || SET.contains(word)
 }
 
-/// Sorted, for binary search.
+/// Sorted, to be read and kept free of repeats.
 const STOPWORDS: &[&str] = &[
     "a",
     "able",
@@ -589,11 +591,11 @@ fn groups_of(stem: &str) -> u32 {
 /// Stems of the words that carry the topic of `text`.
 pub fn content_stems(text: &str) -> Vec<Stem> {
     let mut out: Vec<Stem> = Vec::new();
-    for_each_word(text, |w| {
-        if is_stopword(w) {
-            return;
-        }
-        STEMS.with_borrow_mut(|cache| {
+    STEMS.with_borrow_mut(|cache| {
+        for_each_word(text, |w| {
+            if is_stopword(w) {
+                return;
+            }
             if let Some(known) = cache.get(w) {
                 if !out.iter().any(|s| s.text == known.text) {
                     out.push(known.clone());
@@ -862,22 +864,14 @@ fn push_sentences(text: &str, para: usize, last_line: usize, out: &mut Vec<Sente
     push(&text[start..], out);
 }
 
-/// Where the next '.', '?', '!' or '…' is in `text` from byte `from` on. Searches bytes:
-/// the ASCII marks are single bytes, and '…' is the only mark that starts with 0xE2.
+/// Where the next '.', '?', '!' or '…' is in `text` from byte `from` on. The ASCII marks
+/// are single bytes, searched for many bytes at a time; the rare '…' is then looked for
+/// only before the first of them.
 fn next_sentence_mark(text: &str, from: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = from;
-    while let Some(n) = bytes[i..]
-        .iter()
-        .position(|&b| matches!(b, b'.' | b'?' | b'!' | 0xE2))
-    {
-        let pos = i + n;
-        if bytes[pos] != 0xE2 || text[pos..].starts_with('…') {
-            return Some(pos);
-        }
-        i = pos + 1;
-    }
-    None
+    let rest = &text[from..];
+    let ascii = memchr::memchr3(b'.', b'?', b'!', rest.as_bytes()).unwrap_or(rest.len());
+    let mark = rest[..ascii].find('…').unwrap_or(ascii);
+    (mark < rest.len()).then_some(from + mark)
 }
 
 /// "? have you checked ..." starts a new question; "? or is it ..." and "(7.125?) in
@@ -941,7 +935,7 @@ mod tests {
     }
 
     #[test]
-    fn stopwords_are_sorted_for_binary_search() {
+    fn stopwords_are_sorted_and_found() {
         assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
         assert!(is_stopword("the") && is_stopword("don't") && !is_stopword("invoice"));
     }

@@ -382,7 +382,13 @@ fn reads_as_attribution(text: &str) -> bool {
 /// "reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:": some clients glue the
 /// attribution to the end of the reply's last line. Returns where the attribution starts.
 fn glued_attribution(line: &str) -> Option<usize> {
+    const STARTS: [&str; 6] = ["On", "Am", "Le", "El", "Op", "Em"];
     static GLUED: LazyLock<Regex> = LazyLock::new(|| re(r"\S\s*-*\s*\b(On|Am|Le|El|Op|Em)\s"));
+    // Every own line is asked, and the pattern must read all of it: the words it needs
+    // are found much faster first.
+    if !STARTS.iter().any(|w| line.contains(w)) {
+        return None;
+    }
     let m = GLUED.find_iter(line).last()?;
     let at = line[m.start()..]
         .find(|c: char| c.is_uppercase())
