@@ -364,7 +364,7 @@ impl<'a> Sync<'a> {
             Some(handle) => ReadAhead::finish(handle).await,
             None => None,
         };
-        let (state, mut ahead_uids) = match ahead {
+        let (state, ahead_uids) = match ahead {
             Some(ahead) => {
                 std::mem::replace(conn, ahead.conn).logout().await;
                 (ahead.state, Some(ahead.uids))
@@ -391,7 +391,7 @@ impl<'a> Sync<'a> {
         let mut uids = match known_next {
             Some(next) if next >= state.uid_next => Vec::new(),
             Some(next) => uids_from(conn, next).await?,
-            None => match ahead_uids.take() {
+            None => match ahead_uids {
                 Some(uids) => uids,
                 None => {
                     let (start, tz) = (self.lookback_start, &self.config.nudge.timezone);
