@@ -58,7 +58,7 @@ impl SentPrint {
             .take(PRINT_LIMIT)
             .map(|g| triple(g[0], g[1], g[2]))
             .collect();
-        sort_hashes(&mut grams);
+        grams.sort_unstable();
         grams.dedup();
         SentPrint(grams)
     }
@@ -83,34 +83,6 @@ impl SentPrint {
                 .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect(),
         )
-    }
-}
-
-/// Sorts a print's hashes. A print holds thousands: sorting them a byte at a time (a
-/// radix sort) takes a fraction of the comparisons of a general sort.
-fn sort_hashes(hashes: &mut Vec<u32>) {
-    if hashes.len() < 256 {
-        hashes.sort_unstable();
-        return;
-    }
-    let mut spare = vec![0u32; hashes.len()];
-    // Least significant byte first: each pass keeps the order of the one before.
-    for shift in [0, 8, 16, 24] {
-        let digit = |h: u32| ((h >> shift) & 0xff) as usize;
-        let mut next = [0usize; 256];
-        for &h in hashes.iter() {
-            next[digit(h)] += 1;
-        }
-        let mut at = 0;
-        for slot in &mut next {
-            (*slot, at) = (at, at + *slot);
-        }
-        for &h in hashes.iter() {
-            let d = digit(h);
-            spare[next[d]] = h;
-            next[d] += 1;
-        }
-        std::mem::swap(hashes, &mut spare);
     }
 }
 

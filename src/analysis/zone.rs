@@ -383,7 +383,8 @@ fn reads_as_attribution(text: &str) -> bool {
 /// attribution to the end of the reply's last line. Returns where the attribution starts.
 fn glued_attribution(line: &str) -> Option<usize> {
     const STARTS: [&str; 6] = ["On", "Am", "Le", "El", "Op", "Em"];
-    static GLUED: LazyLock<Regex> = LazyLock::new(|| re(r"\S\s*-*\s*\b(On|Am|Le|El|Op|Em)\s"));
+    static GLUED: LazyLock<Regex> =
+        LazyLock::new(|| re(&format!(r"\S\s*-*\s*\b({})\s", STARTS.join("|"))));
     // Every own line is asked, and the pattern must read all of it: the words it needs
     // are found much faster first.
     if !STARTS.iter().any(|w| line.contains(w)) {

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 
 use super::folders::Folder;
 use super::structure::{self, Leaf};
-use super::uids::UidChunk;
+use super::uids::{UidChunk, chunks};
 use super::{Connection, Counters, ImapError, timed};
 
 /// A folder's state as EXAMINE reports it.
@@ -242,18 +242,15 @@ impl Connection {
     /// UID and arrival date (INTERNALDATE) of the messages at sequence numbers `seqs`,
     /// in sequence order; a message without a readable date is left out.
     pub async fn arrivals(&mut self, seqs: &[u32]) -> Result<Vec<(u32, Timestamp)>, ImapError> {
-        let mut seqs: Vec<u32> = seqs.iter().copied().filter(|&s| s > 0).collect();
-        seqs.sort_unstable();
-        seqs.dedup();
-        if seqs.is_empty() {
+        // A sequence set is written like a UID set.
+        let Some(set) = chunks(seqs, seqs.len()).pop() else {
             return Ok(Vec::new());
-        }
-        let set: Vec<String> = seqs.iter().map(u32::to_string).collect();
-        let command = format!("FETCH {} (UID INTERNALDATE)", set.join(","));
+        };
+        let command = format!("FETCH {} (UID INTERNALDATE)", set.set);
         let mut found = Vec::new();
         self.exchange(&command, "FETCH of arrival dates", |r| {
             if let Response::Fetch(seq, attrs) = r
-                && seqs.binary_search(seq).is_ok()
+                && set.contains(*seq)
                 && let Fetched {
                     uid: Some(uid),
                     internal_date: Some(date),
