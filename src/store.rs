@@ -5,14 +5,19 @@
 //! - `meta`: the format version (and nothing else yet).
 //! - `folders`: role → [`FolderMark`], the (UIDVALIDITY, UIDNEXT) read up to.
 //! - `threads`: sent Message-ID → [`ThreadRecord`] (JSON), without the sent text's print.
-//! - `prints`: sent Message-ID → that print, packed (4 bytes a word triple instead of
-//!   about 12 in JSON): it is most of a record's size, and only judging needs it.
+//! - `print_at`: sent Message-ID → where that print lies in the file `prints` beside the
+//!   database (offset, length). A print is most of a thread's size (~6 KB), is written
+//!   once and read only to judge a reply. In a tree of sled's, every insert beside
+//!   them copied their leaf, several percent of a first scan's CPU.
 //! - `links`: Message-ID of any message in a thread → the thread's key.
 //! - `seen`: Message-IDs whose text was already read (sent messages, judged replies), so a
 //!   rebuild after a UIDVALIDITY change fetches no body twice.
 //! - `uids`: (role, UID) → Message-ID for the messages of tracked threads, to re-read
 //!   their flags (`$NoNudge`); UID-keyed, so dropped when UIDVALIDITY changes.
 //! - `subjects`: normalised subject ␀ thread key, for linking replies without headers.
+//!
+//! The file `prints` holds the prints packed (4 bytes a word triple), end to end. It only
+//! grows: bytes of an interrupted write are never referenced and stay unused.
 //!
 //! sled admits one process. `run` holds the store for as long as it runs and publishes a
 //! snapshot file beside it after each pass, which `status` reads instead.
@@ -28,9 +33,12 @@ use crate::thread::ThreadRecord;
 
 /// The format this build reads and writes. Bump it, and add a migration, when a stored
 /// shape changes incompatibly.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const VERSION_KEY: &[u8] = b"format_version";
 const SNAPSHOT_FILE: &str = "status.json";
+const PRINTS_FILE: &str = "prints";
+/// Format 1 kept the prints in this tree.
+const PRINTS_TREE_V1: &str = "prints";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -62,6 +70,12 @@ pub enum StoreError {
         path: String,
         key: String,
         detail: String,
+    },
+    #[error("store at {path}: {source}")]
+    Prints {
+        path: String,
+        #[source]
+        source: std::io::Error,
     },
     #[error("cannot write the status snapshot {path}: {source}")]
     Snapshot {
@@ -146,7 +160,9 @@ pub struct Store {
     db: sled::Db,
     folders: sled::Tree,
     threads: sled::Tree,
-    prints: sled::Tree,
+    print_at: sled::Tree,
+    /// The prints file; locked so that an append and the offset it lands at agree.
+    prints: std::sync::Mutex<std::fs::File>,
     links: sled::Tree,
     seen: sled::Tree,
     uids: sled::Tree,
@@ -244,10 +260,21 @@ impl Store {
             source,
         };
         let tree = |name: &str| db.open_tree(name).map_err(io);
+        let prints_path = dir.join(PRINTS_FILE);
+        let prints = std::fs::OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(&prints_path)
+            .map_err(|source| StoreError::Prints {
+                path: prints_path.display().to_string(),
+                source,
+            })?;
         let store = Store {
             folders: tree("folders")?,
             threads: tree("threads")?,
-            prints: tree("prints")?,
+            print_at: tree("print_at")?,
+            prints: std::sync::Mutex::new(prints),
             links: tree("links")?,
             seen: tree("seen")?,
             uids: tree("uids")?,
@@ -291,7 +318,11 @@ impl Store {
                 if found > FORMAT_VERSION {
                     return Err(StoreError::TooNew { path, found });
                 }
-                // Older formats would be migrated here; 1 is the first.
+                if found == 1 {
+                    self.move_prints_out_of_the_tree(&meta)?;
+                }
+                // A migration interrupted after its commit leaves the old tree behind.
+                self.db.drop_tree(PRINTS_TREE_V1).map_err(|e| self.io(e))?;
                 Ok(())
             }
             None => {
@@ -314,6 +345,39 @@ impl Store {
         }
     }
 
+    /// Format 1 → 2: the prints move from their tree into the prints file. The file is
+    /// emptied first (format 1 referenced nothing in it), so an interrupted migration
+    /// simply runs again.
+    fn move_prints_out_of_the_tree(&self, meta: &sled::Tree) -> Result<(), StoreError> {
+        let old = self.db.open_tree(PRINTS_TREE_V1).map_err(|e| self.io(e))?;
+        self.lock_prints()
+            .set_len(0)
+            .map_err(|e| self.prints_error(e))?;
+        let mut moved = Vec::new();
+        for item in old.iter() {
+            let (key, packed) = item.map_err(|e| self.io(e))?;
+            moved.push((key, packed));
+            // Bounded batches: a store can hold thousands of prints.
+            if moved.len() == 256 {
+                self.move_prints(&moved)?;
+                moved.clear();
+            }
+        }
+        self.move_prints(&moved)?;
+        meta.insert(VERSION_KEY, &FORMAT_VERSION.to_be_bytes())
+            .map_err(|e| self.io(e))?;
+        self.flush()
+    }
+
+    fn move_prints(&self, prints: &[(sled::IVec, sled::IVec)]) -> Result<(), StoreError> {
+        let places = self.append_prints(prints.iter().map(|(k, p)| (k.as_ref(), p.as_ref())))?;
+        let mut batch = sled::Batch::default();
+        for (key, place) in places {
+            batch.insert(key, &place[..]);
+        }
+        self.print_at.apply_batch(batch).map_err(|e| self.io(e))
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -323,6 +387,49 @@ impl Store {
             path: self.dir.display().to_string(),
             source,
         }
+    }
+
+    fn prints_error(&self, source: std::io::Error) -> StoreError {
+        StoreError::Prints {
+            path: self.dir.join(PRINTS_FILE).display().to_string(),
+            source,
+        }
+    }
+
+    fn lock_prints(&self) -> std::sync::MutexGuard<'_, std::fs::File> {
+        // A panic while holding the lock cannot leave the file inconsistent: offsets are
+        // only recorded after their bytes are written.
+        self.prints
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Appends packed prints to the prints file and makes them durable, so that no
+    /// record that refers to them can reach the disk before they do. Returns each key
+    /// with the place its print landed at.
+    fn append_prints<'a>(
+        &self,
+        prints: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+    ) -> Result<Vec<(&'a [u8], Place)>, StoreError> {
+        use std::io::Write;
+        let file = self.lock_prints();
+        let mut at = file.metadata().map_err(|e| self.prints_error(e))?.len();
+        let mut bytes = Vec::new();
+        let mut places = Vec::new();
+        for (key, packed) in prints {
+            let len =
+                u32::try_from(packed.len()).map_err(|_| self.corrupt(key, "print too long"))?;
+            places.push((key, place(at, len)));
+            bytes.extend_from_slice(packed);
+            at += u64::from(len);
+        }
+        if !bytes.is_empty() {
+            (&*file)
+                .write_all(&bytes)
+                .and_then(|()| file.sync_data())
+                .map_err(|e| self.prints_error(e))?;
+        }
+        Ok(places)
     }
 
     fn corrupt(&self, key: &[u8], detail: impl ToString) -> StoreError {
@@ -359,8 +466,22 @@ impl Store {
 
     /// The print of a thread's sent text, which judging a reply needs.
     pub fn print(&self, key: &str) -> Result<SentPrint, StoreError> {
-        let packed = self.prints.get(key.as_bytes()).map_err(|e| self.io(e))?;
-        Ok(packed.map_or_else(SentPrint::default, |p| SentPrint::from_bytes(&p)))
+        use std::os::unix::fs::FileExt;
+        let Some(raw) = self.print_at.get(key.as_bytes()).map_err(|e| self.io(e))? else {
+            return Ok(SentPrint::default());
+        };
+        let (at, len) = Place::try_from(raw.as_ref())
+            .map(|p| unplace(&p))
+            .map_err(|_| self.corrupt(key.as_bytes(), "bad print place"))?;
+        let file = self.lock_prints();
+        let size = file.metadata().map_err(|e| self.prints_error(e))?.len();
+        if at.saturating_add(u64::from(len)) > size {
+            return Err(self.corrupt(key.as_bytes(), "its print is missing from the prints file"));
+        }
+        let mut packed = vec![0; len as usize];
+        file.read_exact_at(&mut packed, at)
+            .map_err(|e| self.prints_error(e))?;
+        Ok(SentPrint::from_bytes(&packed))
     }
 
     fn decode(&self, key: &[u8], raw: &[u8]) -> Result<ThreadRecord, StoreError> {
@@ -418,11 +539,12 @@ impl Store {
             return Ok(());
         }
         let threads = self.encode(&batch.threads)?;
-        let prints: Vec<(&[u8], Vec<u8>)> = batch
+        let packed: Vec<(&[u8], Vec<u8>)> = batch
             .prints
             .iter()
             .map(|(key, print)| (key.as_bytes(), print.to_bytes()))
             .collect();
+        let prints = self.append_prints(packed.iter().map(|(k, p)| (*k, p.as_slice())))?;
         let mark = match &batch.mark {
             Some((role, mark)) => Some((
                 role.key(),
@@ -432,7 +554,7 @@ impl Store {
         };
         let trees = (
             &self.threads,
-            &self.prints,
+            &self.print_at,
             &self.links,
             &self.seen,
             &self.uids,
@@ -444,8 +566,8 @@ impl Store {
                 for (key, json) in &threads {
                     threads_t.insert(*key, json.as_slice())?;
                 }
-                for (key, print) in &prints {
-                    prints_t.insert(*key, print.as_slice())?;
+                for (key, place) in &prints {
+                    prints_t.insert(*key, &place[..])?;
                 }
                 for (message_id, thread) in &batch.links {
                     links_t.insert(message_id.as_bytes(), thread.as_bytes())?;
@@ -594,6 +716,23 @@ pub fn read_snapshot(dir: &Path) -> Result<Option<Snapshot>, StoreError> {
 
 /// A record as stored: (key, value).
 type Encoded<'t> = (&'t [u8], Vec<u8>);
+
+/// Where a print lies in the prints file: offset, then length, big-endian.
+type Place = [u8; 12];
+
+fn place(at: u64, len: u32) -> Place {
+    let mut place = [0u8; 12];
+    place[..8].copy_from_slice(&at.to_be_bytes());
+    place[8..].copy_from_slice(&len.to_be_bytes());
+    place
+}
+
+fn unplace(place: &Place) -> (u64, u32) {
+    let (mut at, mut len) = ([0u8; 8], [0u8; 4]);
+    at.copy_from_slice(&place[..8]);
+    len.copy_from_slice(&place[8..]);
+    (u64::from_be_bytes(at), u32::from_be_bytes(len))
+}
 
 fn uid_key(role: Role, uid: u32) -> [u8; 5] {
     let mut key = [0u8; 5];
@@ -759,6 +898,73 @@ mod tests {
         assert!(store.thread("p@x").unwrap().unwrap().no_nudge);
         assert_eq!(store.print("p@x").unwrap(), print);
         assert!(store.print("unknown@x").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_format_1_store_has_its_prints_moved_out_of_sled() {
+        let dir = tempfile::tempdir().unwrap();
+        // More prints than one migration batch holds.
+        let prints: Vec<(String, SentPrint)> = (0..300u32)
+            .map(|i| {
+                let packed: Vec<u8> = (i..i + 1 + i % 7).flat_map(u32::to_le_bytes).collect();
+                (format!("p{i}@x"), SentPrint::from_bytes(&packed))
+            })
+            .collect();
+        {
+            // The store as format 1 wrote it: the prints in a tree of their own.
+            let db = sled::open(dir.path().join("db")).unwrap();
+            db.open_tree("meta")
+                .unwrap()
+                .insert(VERSION_KEY, &1u32.to_be_bytes())
+                .unwrap();
+            let (threads, old) = (
+                db.open_tree("threads").unwrap(),
+                db.open_tree(PRINTS_TREE_V1).unwrap(),
+            );
+            for (key, print) in &prints {
+                let json = serde_json::to_vec(&thread(key)).unwrap();
+                threads.insert(key.as_bytes(), json).unwrap();
+                old.insert(key.as_bytes(), print.to_bytes()).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        for _ in 0..2 {
+            let store = Store::open(dir.path()).unwrap();
+            for (key, print) in &prints {
+                assert_eq!(&store.print(key).unwrap(), print, "{key}");
+            }
+            assert_eq!(store.threads().unwrap().len(), prints.len());
+            assert!(!store.db.tree_names().contains(&PRINTS_TREE_V1.into()));
+            let version = store.db.open_tree("meta").unwrap().get(VERSION_KEY);
+            assert_eq!(version.unwrap().unwrap(), &FORMAT_VERSION.to_be_bytes()[..]);
+        }
+    }
+
+    #[test]
+    fn a_print_missing_from_its_file_is_an_error_not_an_empty_print() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let print = SentPrint::from_bytes(&[7; 40]);
+            store
+                .commit(&Batch {
+                    threads: vec![thread("p@x")],
+                    prints: vec![("p@x".into(), print)],
+                    ..Batch::default()
+                })
+                .unwrap();
+            store.flush().unwrap();
+        }
+        std::fs::File::options()
+            .write(true)
+            .open(dir.path().join(PRINTS_FILE))
+            .unwrap()
+            .set_len(20)
+            .unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let err = store.print("p@x").unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("p@x"), "{err}");
     }
 
     #[test]

@@ -289,6 +289,34 @@ fn first_scan_finds_the_four_asks_and_judges_the_reply() {
     assert_eq!(open_asks(&status), Some(3));
 }
 
+/// A first scan opens INBOX on a second connection while Sent is analysed. A server that
+/// allows one connection per user refuses it, and the scan must do the same over one.
+#[test]
+fn a_first_scan_refused_a_second_connection_does_everything_over_one() {
+    let srv = MailServer::start();
+    srv.limit_connections_per_user(1);
+    let alice = Account::new(&srv, "alice");
+    srv.append("alice", "Sent", &fixture("four_asks_sent.eml"), &["\\Seen"]);
+    srv.deliver(
+        "bob@example.test",
+        &["alice@example.test"],
+        &fixture("four_asks_reply.eml"),
+    );
+
+    let report = alice.scan_json_with(&["--dry-run"]);
+    assert_eq!(
+        statuses(the_thread(&report)),
+        ["unanswered", "answered", "unanswered", "unanswered"],
+        "{report:#}"
+    );
+    let log = std::fs::read_to_string(srv.dir().join("log/dovecot.log")).unwrap();
+    assert!(
+        log.contains("Maximum number of connections"),
+        "the second connection was not refused:\n{}",
+        srv.log_tail()
+    );
+}
+
 /// Replies are judged a batch at a time on several threads; a thread with replies in
 /// two batches must go on from what the first batch decided.
 #[test]

@@ -20,10 +20,7 @@ pub fn run(config: Option<&Path>) -> anyhow::Result<ExitCode> {
             other => other.into(),
         },
     )?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = super::runtime()?;
     runtime.block_on(async {
         let (switch, stop) = Stop::new();
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -4,7 +4,6 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use jiff::Timestamp;
 use nudger::analysis::Status;
 use nudger::config::Config;
@@ -42,10 +41,7 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
     };
     let templates = super::load_templates(&config)?;
     let store = open_store(&config)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = super::runtime()?;
     let (outcome, delivered) =
         runtime.block_on(one_pass(&config, &store, &templates, now, args.dry_run))?;
     store.flush()?;

@@ -361,6 +361,20 @@ impl MailServer {
         self.start_dovecot();
     }
 
+    /// Restart Dovecot allowing each user this many IMAP connections from one address
+    /// (the stack allows 200), as some providers do.
+    pub fn limit_connections_per_user(&self, n: u32) {
+        let conf = self.dir().join("dovecot.conf");
+        let text = std::fs::read_to_string(&conf).unwrap();
+        let limited = text.replace(
+            "mail_max_userip_connections = 200",
+            &format!("mail_max_userip_connections = {n}"),
+        );
+        assert_ne!(text, limited, "{} sets no connection limit", conf.display());
+        std::fs::write(&conf, limited).unwrap();
+        self.restart_dovecot();
+    }
+
     /// SIGKILL every Dovecot process at once: clients see their connections
     /// drop, as when the server crashes. Postfix keeps running.
     pub fn kill_dovecot(&self) {
