@@ -392,17 +392,12 @@ impl Nudger<'_> {
         let Some(drafts) = &self.folders.drafts else {
             return Ok(());
         };
-        let pending: Vec<ThreadRecord> = self
-            .store
-            .threads()?
-            .into_iter()
-            .filter(|t| !t.declined)
-            .filter(|t| {
-                t.nudges
+        let pending = self.store.threads_where(|t| {
+            !t.declined
+                && t.nudges
                     .last()
                     .is_some_and(|n| n.mode == NudgeMode::Draft && n.state == NudgeState::Delivered)
-            })
-            .collect();
+        })?;
         if pending.is_empty() {
             return Ok(());
         }

@@ -455,13 +455,24 @@ impl Store {
 
     /// Every tracked thread, oldest key first, without the prints of the sent texts.
     pub fn threads(&self) -> Result<Vec<ThreadRecord>, StoreError> {
-        self.threads
-            .iter()
-            .map(|item| {
-                let (key, value) = item.map_err(|e| self.io(e))?;
-                self.decode(&key, &value)
-            })
-            .collect()
+        self.threads_where(|_| true)
+    }
+
+    /// [`Store::threads`] that `keep` keeps, without ever holding the others: a year of
+    /// sent mail is tens of MB of records.
+    pub fn threads_where(
+        &self,
+        keep: impl Fn(&ThreadRecord) -> bool,
+    ) -> Result<Vec<ThreadRecord>, StoreError> {
+        let mut kept = Vec::new();
+        for item in self.threads.iter() {
+            let (key, value) = item.map_err(|e| self.io(e))?;
+            let thread = self.decode(&key, &value)?;
+            if keep(&thread) {
+                kept.push(thread);
+            }
+        }
+        Ok(kept)
     }
 
     /// The print of a thread's sent text, which judging a reply needs.

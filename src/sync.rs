@@ -246,11 +246,7 @@ async fn lookback_uids(
 
 /// What a pass hands on: the threads with asks and those to nudge.
 fn outcome(config: &Config, store: &Store, stats: SyncStats) -> Result<PassOutcome, SyncError> {
-    let threads: Vec<ThreadRecord> = store
-        .threads()?
-        .into_iter()
-        .filter(|t| !t.tracked.asks.is_empty())
-        .collect();
+    let threads = store.threads_where(|t| !t.tracked.asks.is_empty())?;
     let needs_nudge = threads
         .iter()
         .filter(|t| t.needs_nudge(&config.nudge))

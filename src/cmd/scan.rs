@@ -42,29 +42,23 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
     let templates = super::load_templates(&config)?;
     let store = open_store(&config)?;
     let runtime = super::runtime()?;
-    let (outcome, delivered) =
+    let (mut outcome, delivered) =
         runtime.block_on(one_pass(&config, &store, &templates, now, args.dry_run))?;
     store.flush()?;
-    // Threads as they are after this pass's nudges.
-    let threads: Vec<ThreadRecord> = outcome
-        .threads
-        .iter()
-        .map(|t| {
-            store
-                .thread(&t.message_id)
-                .map(|fresh| fresh.unwrap_or_else(|| t.clone()))
-        })
-        .collect::<Result<_, _>>()?;
+    // Threads as they are after this pass's nudges, replaced one by one: a second list
+    // would hold every record twice.
+    for thread in &mut outcome.threads {
+        if let Some(fresh) = store.thread(&thread.message_id)? {
+            *thread = fresh;
+        }
+    }
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report(&config, &threads, &delivered))?
+            serde_json::to_string_pretty(&report(&config, &outcome.threads, &delivered))?
         );
     } else {
-        print!(
-            "{}",
-            summary(&config, &outcome, &threads, &delivered, args.dry_run)
-        );
+        print!("{}", summary(&config, &outcome, &delivered, args.dry_run));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -196,10 +190,10 @@ fn thread_json(config: &Config, t: &ThreadRecord) -> ThreadJson {
 fn summary(
     config: &Config,
     outcome: &PassOutcome,
-    threads: &[ThreadRecord],
     delivered: &[Delivered],
     dry_run: bool,
 ) -> String {
+    let threads = &outcome.threads;
     let mut out = String::new();
     let needing = threads
         .iter()
