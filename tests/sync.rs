@@ -28,6 +28,17 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Alice's four-ask message in Sent (with `sent_flags`), and Bob's reply, answering one
+/// of the asks, delivered to her INBOX by SMTP.
+fn four_asks_and_the_reply(srv: &MailServer, sent_flags: &[&str]) {
+    srv.append("alice", "Sent", &fixture("four_asks_sent.eml"), sent_flags);
+    srv.deliver(
+        "bob@example.test",
+        &["alice@example.test"],
+        &fixture("four_asks_reply.eml"),
+    );
+}
+
 /// A reply from Bob to `parent` (and the thread root), answering only the desks question.
 fn desks_reply(id: &str, parent: &str) -> Vec<u8> {
     bob_reply(
@@ -237,12 +248,7 @@ fn open_asks(status: &Value) -> Option<u64> {
 fn first_scan_finds_the_four_asks_and_judges_the_reply() {
     let srv = MailServer::start();
     let alice = Account::new(&srv, "alice");
-    srv.append("alice", "Sent", &fixture("four_asks_sent.eml"), &["\\Seen"]);
-    srv.deliver(
-        "bob@example.test",
-        &["alice@example.test"],
-        &fixture("four_asks_reply.eml"),
-    );
+    four_asks_and_the_reply(&srv, &["\\Seen"]);
     // Unrelated mail around it must not be linked.
     srv.deliver(
         "news@example.org",
@@ -296,12 +302,7 @@ fn a_first_scan_refused_a_second_connection_does_everything_over_one() {
     let srv = MailServer::start();
     srv.limit_connections_per_user(1);
     let alice = Account::new(&srv, "alice");
-    srv.append("alice", "Sent", &fixture("four_asks_sent.eml"), &["\\Seen"]);
-    srv.deliver(
-        "bob@example.test",
-        &["alice@example.test"],
-        &fixture("four_asks_reply.eml"),
-    );
+    four_asks_and_the_reply(&srv, &["\\Seen"]);
 
     let report = alice.scan_json_with(&["--dry-run"]);
     assert_eq!(
@@ -361,12 +362,7 @@ fn a_thread_with_more_replies_than_a_batch_keeps_every_answer() {
 async fn a_second_scan_and_a_restart_fetch_nothing_already_read() {
     let srv = MailServer::start();
     let alice = Account::new(&srv, "alice");
-    srv.append("alice", "Sent", &fixture("four_asks_sent.eml"), &[]);
-    srv.deliver(
-        "bob@example.test",
-        &["alice@example.test"],
-        &fixture("four_asks_reply.eml"),
-    );
+    four_asks_and_the_reply(&srv, &[]);
 
     let first = alice.pass().await;
     assert_eq!(first.stats.threads_started, 1);
@@ -549,12 +545,7 @@ fn a_reply_delivered_while_run_is_going_is_judged_within_seconds() {
 async fn a_recreated_folder_with_new_uidvalidity_causes_no_duplicate() {
     let srv = MailServer::start();
     let alice = Account::new(&srv, "alice");
-    srv.append("alice", "Sent", &fixture("four_asks_sent.eml"), &[]);
-    srv.deliver(
-        "bob@example.test",
-        &["alice@example.test"],
-        &fixture("four_asks_reply.eml"),
-    );
+    four_asks_and_the_reply(&srv, &[]);
     let before = alice.pass().await;
     assert_eq!(before.threads.len(), 1);
 
